@@ -1,0 +1,17 @@
+from media_app.models.media import Category, EncodeProfile, Encoding, Media, Tag
+from media_app.models.social import Comment, MediaAction, Playlist, PlaylistMedia
+from media_app.models.users import JournalistVerification, User
+
+__all__ = (
+    "Category",
+    "Comment",
+    "EncodeProfile",
+    "Encoding",
+    "JournalistVerification",
+    "Media",
+    "MediaAction",
+    "Playlist",
+    "PlaylistMedia",
+    "Tag",
+    "User",
+)

@@ -1,0 +1,195 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from media_app.models.tokens import friendly_token
+
+
+class Category(models.Model):
+    """A editorial grouping of media (a beat, a region, a series)."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    title = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="categories",
+    )
+    is_global = models.BooleanField(default=False)
+    media_count = models.PositiveIntegerField(default=0)
+    add_date = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("title",)
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Tag(models.Model):
+    """A free-form keyword; ``media_count`` counts the listable media that carry it."""
+
+    title = models.CharField(max_length=100, unique=True)
+    media_count = models.PositiveIntegerField(default=0)
+    add_date = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-media_count", "title")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class EncodeProfile(models.Model):
+    """One output of the encoder: a rendition of the H.264 ladder, or the animated preview."""
+
+    name = models.CharField(max_length=90, unique=True)
+    extension = models.CharField(max_length=10)
+    resolution = models.PositiveIntegerField(null=True, blank=True, help_text="Height in pixels.")
+    codec = models.CharField(max_length=10)
+    description = models.TextField(blank=True)
+    max_video_kbps = models.PositiveIntegerField(null=True, blank=True)
+    audio_kbps = models.PositiveIntegerField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ("resolution", "name")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Media(models.Model):
+    """An uploaded video, audio, image or document, and everything derived from it."""
+
+    class MediaType(models.TextChoices):
+        VIDEO = "video"
+        AUDIO = "audio"
+        IMAGE = "image"
+        PDF = "pdf"
+
+    class State(models.TextChoices):
+        PUBLIC = "public"
+        UNLISTED = "unlisted"
+        PRIVATE = "private"
+
+    class EncodingStatus(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        SUCCESS = "success"
+        FAIL = "fail"
+
+    friendly_token = models.CharField(max_length=12, unique=True, default=friendly_token, editable=False)
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="media")
+    title = models.CharField(max_length=100, db_index=True)
+    description = models.TextField(blank=True)
+    media_type = models.CharField(max_length=10, choices=MediaType.choices, default=MediaType.VIDEO)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PRIVATE, db_index=True)
+    requested_state = models.CharField(
+        max_length=10, choices=State.choices, default=State.PUBLIC,
+        help_text="The state the owner chose; applied when an editor approves the review.",
+    )
+    encoding_status = models.CharField(
+        max_length=10, choices=EncodingStatus.choices, default=EncodingStatus.PENDING, db_index=True
+    )
+    encoding_fail_reason = models.TextField(blank=True)
+    is_reviewed = models.BooleanField(default=False, db_index=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    featured = models.BooleanField(default=False, db_index=True)
+    user_featured = models.BooleanField(default=False)
+    enable_comments = models.BooleanField(default=True)
+    allow_download = models.BooleanField(default=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="media")
+    categories = models.ManyToManyField(Category, blank=True, related_name="media")
+
+    media_file = models.FileField(max_length=500)
+    original_filename = models.CharField(max_length=255, blank=True)
+    poster = models.FileField(max_length=500, blank=True)
+    thumbnail = models.FileField(max_length=500, blank=True)
+    sprites = models.FileField(max_length=500, blank=True)
+    sprites_vtt = models.FileField(max_length=500, blank=True)
+    preview = models.FileField(max_length=500, blank=True)
+    hls_file = models.CharField(max_length=500, blank=True, help_text="Master playlist, relative.")
+    media_info = models.JSONField(default=dict, blank=True)
+    duration = models.FloatField(default=0)
+    size = models.BigIntegerField(default=0)
+    video_width = models.PositiveIntegerField(default=0)
+    video_height = models.PositiveIntegerField(default=0)
+    thumbnail_time = models.FloatField(null=True, blank=True)
+
+    views = models.PositiveIntegerField(default=0)
+    likes = models.PositiveIntegerField(default=0)
+    dislikes = models.PositiveIntegerField(default=0)
+    reported_times = models.PositiveIntegerField(default=0)
+
+    add_date = models.DateTimeField(db_index=True)
+    edit_date = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("-add_date", "-id")
+        verbose_name_plural = "media"
+        indexes = [
+            models.Index(fields=["state", "is_reviewed", "encoding_status", "-add_date"],
+                         name="media_listable_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.friendly_token})"
+
+    @property
+    def is_listable(self) -> bool:
+        return (
+            self.state == self.State.PUBLIC
+            and self.is_reviewed
+            and self.encoding_status == self.EncodingStatus.SUCCESS
+        )
+
+
+class Encoding(models.Model):
+    """One rendition of one media (or one chunk of it), with its progress and a log tail."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        SUCCESS = "success"
+        FAIL = "fail"
+
+    media = models.ForeignKey(Media, on_delete=models.CASCADE, related_name="encodings")
+    profile = models.ForeignKey(EncodeProfile, on_delete=models.CASCADE, related_name="encodings")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField(default=0)
+    media_file = models.FileField(max_length=500, blank=True)
+    size = models.BigIntegerField(default=0)
+    bitrate = models.PositiveIntegerField(default=0, help_text="Bits per second, measured.")
+    chunk = models.BooleanField(default=False)
+    chunk_index = models.PositiveIntegerField(null=True, blank=True)
+    logs = models.TextField(blank=True, help_text="The tail of ffmpeg's output.")
+    fail_reason = models.TextField(blank=True)
+    task_id = models.CharField(max_length=255, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    add_date = models.DateTimeField(auto_now_add=True)
+    update_date = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("profile__resolution", "chunk_index")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["media", "profile"], condition=Q(chunk=False), name="one_encoding_per_profile"
+            ),
+            models.UniqueConstraint(
+                fields=["media", "profile", "chunk_index"], condition=Q(chunk=True),
+                name="one_encoding_per_chunk",
+            ),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="encoding_progress_max_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.media_id}/{self.profile.name}: {self.status}"

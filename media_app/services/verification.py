@@ -1,0 +1,88 @@
+"""Journalist verification: a request with evidence, decided by an editor."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from media_app.models import JournalistVerification, User
+from media_app.services.errors import NotAllowed, ServiceError
+from media_app.services.media import clean_text
+
+Status = JournalistVerification.Status
+MAX_LINKS = 10
+
+
+def _clean_links(links) -> list[str]:
+    if not isinstance(links, list) or not links:
+        raise ServiceError("Give at least one link to evidence of your work.", field="evidence_links")
+    if len(links) > MAX_LINKS:
+        raise ServiceError(f"At most {MAX_LINKS} links.", field="evidence_links")
+    cleaned = []
+    for link in links:
+        url = str(link).strip()
+        parsed = urlparse(url)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc or len(url) > 500:
+            raise ServiceError(f"Not an http(s) link: {url[:80]!r}.", field="evidence_links")
+        cleaned.append(url)
+    return cleaned
+
+
+def verification_request(
+    *, user: User, outlet: str, role: str, evidence_links, statement: str = ""
+) -> JournalistVerification:
+    if user.is_verified_journalist:
+        raise ServiceError("You are already a verified journalist.")
+    outlet, role = clean_text(outlet or "", limit=200), clean_text(role or "", limit=200)
+    if not outlet:
+        raise ServiceError("Name the outlet you work for (or 'independent').", field="outlet")
+    if not role:
+        raise ServiceError("Say what your role is.", field="role")
+    try:
+        with transaction.atomic():
+            return JournalistVerification.objects.create(
+                user=user, outlet=outlet, role=role,
+                evidence_links=_clean_links(evidence_links), statement=statement or "",
+            )
+    except IntegrityError:
+        raise ServiceError("You already have a request waiting for an editor.") from None
+
+
+def _decide(request: JournalistVerification, *, by: User, status: str, note: str,
+            expect: str) -> JournalistVerification:
+    if not by.can_edit_media:
+        raise NotAllowed("Only editors decide verification requests.")
+    with transaction.atomic():
+        locked = JournalistVerification.objects.select_for_update().get(pk=request.pk)
+        if locked.status != expect:
+            raise ServiceError(f"This request is {locked.status}, not {expect}.")
+        locked.status, locked.decided_by, locked.decided_at = status, by, timezone.now()
+        locked.decision_note = note or ""
+        locked.save()
+        user = locked.user
+        user.is_verified_journalist = status == Status.APPROVED
+        user.verified_outlet = locked.outlet if status == Status.APPROVED else ""
+        user.save(update_fields=["is_verified_journalist", "verified_outlet"])
+    return locked
+
+
+def verification_approve(*, request, by, note: str = ""):
+    return _decide(request, by=by, status=Status.APPROVED, note=note, expect=Status.PENDING)
+
+
+def verification_reject(*, request, by, note: str = ""):
+    if request.status != Status.PENDING:
+        raise ServiceError(f"This request is {request.status}, not pending.")
+    if not by.can_edit_media:
+        raise NotAllowed("Only editors decide verification requests.")
+    with transaction.atomic():
+        request.status, request.decided_by, request.decided_at = Status.REJECTED, by, timezone.now()
+        request.decision_note = note or ""
+        request.save()
+    return request
+
+
+def verification_revoke(*, request, by, note: str = ""):
+    return _decide(request, by=by, status=Status.REVOKED, note=note, expect=Status.APPROVED)
