@@ -30,72 +30,139 @@ class Var:
 
 VARIABLES: tuple[Var, ...] = (
     # core
-    Var("DJANGO_SETTINGS_MODULE", "openpress.settings.production",
-        "Settings module: openpress.settings.dev, .test or .production."),
+    Var(
+        "DJANGO_SETTINGS_MODULE",
+        "openpress.settings.production",
+        "Settings module: openpress.settings.dev, .test or .production.",
+    ),
     Var("SECRET_KEY", None, "Django's signing key; long and random.", secret=True),
     Var("DEBUG", "false", "Debug pages and verbose errors; never true in production."),
-    Var("ALLOWED_HOSTS", "localhost,127.0.0.1",
-        "Comma-separated host names this site answers to."),
+    Var("ALLOWED_HOSTS", "localhost,127.0.0.1", "Comma-separated host names this site answers to."),
     Var("CSRF_TRUSTED_ORIGINS", "", "Comma-separated origins (scheme://host) trusted for POSTs."),
     Var("SITE_NAME", "OpenPress", "Name shown in pages and e-mails."),
     Var("LOG_LEVEL", "INFO", "Level of the application's logs."),
     # backing services
-    Var("DATABASE_URL", None,
-        "Database, e.g. postgres://user:password@postgres:5432/openpress.", secret=True,
-        group="services"),
-    Var("REDIS_URL", "redis://127.0.0.1:6379/0", "Redis used as cache and Celery broker.",
-        group="services"),
-    Var("CELERY_BROKER_URL", "",
+    Var(
+        "DATABASE_URL",
+        None,
+        "Database, e.g. postgres://user:password@postgres:5432/openpress.",
+        secret=True,
+        group="services",
+    ),
+    Var(
+        "REDIS_URL",
+        "redis://127.0.0.1:6379/0",
+        "Redis used as cache and Celery broker.",
+        group="services",
+    ),
+    Var(
+        "CELERY_BROKER_URL",
+        "",
         "Celery broker; empty means REDIS_URL. filesystem:// runs without a server.",
-        group="services"),
-    Var("CACHE_URL", "", "Django cache; empty means REDIS_URL (locmemcache:// in development).",
-        group="services"),
-    Var("EMAIL_URL", "consolemail://", "Outgoing mail, e.g. smtp+tls://user:pw@host:587.",
-        group="services"),
-    Var("DEFAULT_FROM_EMAIL", "OpenPress <noreply@openpress.local>",
-        "Sender of the e-mails OpenPress sends.", group="services"),
+        group="services",
+    ),
+    Var(
+        "CACHE_URL",
+        "",
+        "Django cache; empty means REDIS_URL (locmemcache:// in development).",
+        group="services",
+    ),
+    Var(
+        "EMAIL_URL",
+        "consolemail://",
+        "Outgoing mail, e.g. smtp+tls://user:pw@host:587.",
+        group="services",
+    ),
+    Var(
+        "DEFAULT_FROM_EMAIL",
+        "OpenPress <noreply@openpress.local>",
+        "Sender of the e-mails OpenPress sends.",
+        group="services",
+    ),
     # storage and uploads
-    Var("MEDIA_ROOT", "media_files", "Folder holding uploaded and encoded media.",
-        group="storage"),
-    Var("MEDIA_URL", "/media/", "URL prefix under which media files are served.",
-        group="storage"),
-    Var("STATIC_ROOT", "static_collected", "Folder static files are collected into.",
-        group="storage"),
+    Var("MEDIA_ROOT", "media_files", "Folder holding uploaded and encoded media.", group="storage"),
+    Var("MEDIA_URL", "/media/", "URL prefix under which media files are served.", group="storage"),
+    Var(
+        "STATIC_ROOT",
+        "static_collected",
+        "Folder static files are collected into.",
+        group="storage",
+    ),
     Var("UPLOAD_MAX_SIZE", "4294967296", "Largest accepted upload, in bytes.", group="storage"),
     Var("UPLOADS_PER_USER", "500", "How many media one user may upload.", group="storage"),
-    Var("SCRATCH_DIR", "", "Local scratch space for encoders; empty means the system tmp.",
-        group="storage"),
+    Var(
+        "SCRATCH_DIR",
+        "",
+        "Local scratch space for encoders; empty means the system tmp.",
+        group="storage",
+    ),
     # workflow
-    Var("REPORTED_TIMES_THRESHOLD", "10",
-        "Reports after which media turns private and editors are told.", group="workflow"),
+    Var(
+        "REPORTED_TIMES_THRESHOLD",
+        "10",
+        "Reports after which media turns private and editors are told.",
+        group="workflow",
+    ),
     # celery
-    Var("CELERY_LONG_TASK_TIME_LIMIT", "14400",
-        "Hard time limit in seconds of the longest task (an encode).", group="celery"),
-    Var("CELERY_VISIBILITY_TIMEOUT", "21600",
+    Var(
+        "CELERY_LONG_TASK_TIME_LIMIT",
+        "14400",
+        "Hard time limit in seconds of the longest task (an encode).",
+        group="celery",
+    ),
+    Var(
+        "CELERY_VISIBILITY_TIMEOUT",
+        "21600",
         "Seconds before the broker redelivers an unacknowledged task; above the longest task.",
-        group="celery"),
-    Var("CELERY_LONG_CONCURRENCY", "0",
-        "Processes of a long worker; 0 means one per two cores.", group="celery"),
+        group="celery",
+    ),
+    Var(
+        "CELERY_LONG_CONCURRENCY",
+        "0",
+        "Processes of a long worker; 0 means one per two cores.",
+        group="celery",
+    ),
     Var("CELERY_SHORT_CONCURRENCY", "4", "Processes of a short worker.", group="celery"),
-    Var("CELERY_HEARTBEAT_FILE", "",
+    Var(
+        "CELERY_HEARTBEAT_FILE",
+        "",
         "File a worker or beat touches to prove it is alive; empty disables it.",
-        group="celery"),
+        group="celery",
+    ),
     # encoding
-    Var("ENCODE_LADDER", "240,360,480,720,1080", "Heights of the H.264 renditions.",
-        group="encoding"),
+    Var(
+        "ENCODE_LADDER",
+        "240,360,480,720,1080",
+        "Heights of the H.264 renditions.",
+        group="encoding",
+    ),
     Var("ENCODE_PRESET", "veryfast", "x264 preset of every rendition.", group="encoding"),
     Var("ENCODE_CRF", "23", "x264 constant rate factor.", group="encoding"),
-    Var("ENCODE_SEGMENT_SECONDS", "4", "HLS segment and keyframe interval, seconds.",
-        group="encoding"),
-    Var("ENCODE_FFMPEG_THREADS", "0",
+    Var(
+        "ENCODE_SEGMENT_SECONDS",
+        "4",
+        "HLS segment and keyframe interval, seconds.",
+        group="encoding",
+    ),
+    Var(
+        "ENCODE_FFMPEG_THREADS",
+        "0",
         "Threads of one ffmpeg process; 0 means two (one encode per two cores).",
-        group="encoding"),
-    Var("ENCODE_CHUNK_THRESHOLD_SECONDS", "600",
-        "Videos longer than this are cut into chunks encoded in parallel.", group="encoding"),
-    Var("ENCODE_CHUNK_SECONDS", "120", "Target length of one chunk, seconds.",
-        group="encoding"),
-    Var("ENCODE_STUCK_AFTER_SECONDS", "21600",
-        "An encoding running longer than this is requeued or failed.", group="encoding"),
+        group="encoding",
+    ),
+    Var(
+        "ENCODE_CHUNK_THRESHOLD_SECONDS",
+        "600",
+        "Videos longer than this are cut into chunks encoded in parallel.",
+        group="encoding",
+    ),
+    Var("ENCODE_CHUNK_SECONDS", "120", "Target length of one chunk, seconds.", group="encoding"),
+    Var(
+        "ENCODE_STUCK_AFTER_SECONDS",
+        "21600",
+        "An encoding running longer than this is requeued or failed.",
+        group="encoding",
+    ),
 )
 
 BY_NAME: Mapping[str, Var] = {v.name: v for v in VARIABLES}
@@ -129,7 +196,10 @@ def as_list(raw: str) -> list[str]:
 
 def env_example() -> str:
     """The text of ``.env.example``: every variable with its doc and default."""
-    lines = ["# Generated from openpress/config.py by `python -m openpress.config`; do not edit.", ""]
+    lines = [
+        "# Generated from openpress/config.py by `python -m openpress.config`; do not edit.",
+        "",
+    ]
     group = None
     for var in VARIABLES:
         if var.group != group:

@@ -14,7 +14,10 @@ class Category(models.Model):
     title = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="categories",
     )
     is_global = models.BooleanField(default=False)
@@ -82,15 +85,23 @@ class Media(models.Model):
         SUCCESS = "success"
         FAIL = "fail"
 
-    friendly_token = models.CharField(max_length=12, unique=True, default=friendly_token, editable=False)
+    friendly_token = models.CharField(
+        max_length=12, unique=True, default=friendly_token, editable=False
+    )
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="media")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="media"
+    )
     title = models.CharField(max_length=100, db_index=True)
     description = models.TextField(blank=True)
     media_type = models.CharField(max_length=10, choices=MediaType.choices, default=MediaType.VIDEO)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.PRIVATE, db_index=True)
+    state = models.CharField(
+        max_length=10, choices=State.choices, default=State.PRIVATE, db_index=True
+    )
     requested_state = models.CharField(
-        max_length=10, choices=State.choices, default=State.PUBLIC,
+        max_length=10,
+        choices=State.choices,
+        default=State.PUBLIC,
         help_text="The state the owner chose; applied when an editor approves the review.",
     )
     encoding_status = models.CharField(
@@ -136,8 +147,10 @@ class Media(models.Model):
         ordering = ("-add_date", "-id")
         verbose_name_plural = "media"
         indexes = [
-            models.Index(fields=["state", "is_reviewed", "encoding_status", "-add_date"],
-                         name="media_listable_idx"),
+            models.Index(
+                fields=["state", "is_reviewed", "encoding_status", "-add_date"],
+                name="media_listable_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -182,13 +195,18 @@ class Encoding(models.Model):
         ordering = ("profile__resolution", "chunk_index")
         constraints = [
             models.UniqueConstraint(
-                fields=["media", "profile"], condition=Q(chunk=False), name="one_encoding_per_profile"
+                fields=["media", "profile"],
+                condition=Q(chunk=False),
+                name="one_encoding_per_profile",
             ),
             models.UniqueConstraint(
-                fields=["media", "profile", "chunk_index"], condition=Q(chunk=True),
+                fields=["media", "profile", "chunk_index"],
+                condition=Q(chunk=True),
                 name="one_encoding_per_chunk",
             ),
-            models.CheckConstraint(condition=Q(progress__lte=100), name="encoding_progress_max_100"),
+            models.CheckConstraint(
+                condition=Q(progress__lte=100), name="encoding_progress_max_100"
+            ),
         ]
 
     def __str__(self) -> str:

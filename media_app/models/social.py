@@ -13,7 +13,9 @@ class Comment(models.Model):
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     media = models.ForeignKey(Media, on_delete=models.CASCADE, related_name="comments")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments"
+    )
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
     )
@@ -37,7 +39,10 @@ class MediaAction(models.Model):
         REPORT = "report"
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="media_actions",
     )
     session_key = models.CharField(max_length=40, blank=True, db_index=True)
@@ -50,11 +55,13 @@ class MediaAction(models.Model):
         ordering = ("-action_date", "-id")
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "media", "action"], condition=Q(user__isnull=False),
+                fields=["user", "media", "action"],
+                condition=Q(user__isnull=False),
                 name="one_action_per_user",
             ),
             models.UniqueConstraint(
-                fields=["session_key", "media", "action"], condition=Q(user__isnull=True),
+                fields=["session_key", "media", "action"],
+                condition=Q(user__isnull=True),
                 name="one_action_per_session",
             ),
             models.CheckConstraint(
@@ -69,9 +76,13 @@ class MediaAction(models.Model):
 class Playlist(models.Model):
     """An ordered list of media made by a user."""
 
-    friendly_token = models.CharField(max_length=12, unique=True, default=friendly_token, editable=False)
+    friendly_token = models.CharField(
+        max_length=12, unique=True, default=friendly_token, editable=False
+    )
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="playlists")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="playlists"
+    )
     title = models.CharField(max_length=100)
     description = models.TextField(blank=True)
     add_date = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -97,3 +108,6 @@ class PlaylistMedia(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["playlist", "media"], name="media_once_per_playlist"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.playlist_id}#{self.ordering}: {self.media_id}"

@@ -29,7 +29,9 @@ def media_visible_q(user) -> Q:
 
 def media_listable_q() -> Q:
     """Media that may appear in public listings, search and feeds."""
-    return Q(state=Media.State.PUBLIC, is_reviewed=True, encoding_status=Media.EncodingStatus.SUCCESS)
+    return Q(
+        state=Media.State.PUBLIC, is_reviewed=True, encoding_status=Media.EncodingStatus.SUCCESS
+    )
 
 
 def media_base_qs() -> QuerySet[Media]:
@@ -41,7 +43,11 @@ def media_list(*, user, author: str | None = None) -> QuerySet[Media]:
     qs = media_base_qs()
     if author:
         qs = qs.filter(user__username=author)
-        if user is not None and user.is_authenticated and (user.username == author or sees_everything(user)):
+        if (
+            user is not None
+            and user.is_authenticated
+            and (user.username == author or sees_everything(user))
+        ):
             return qs
     return qs.filter(media_listable_q())
 
@@ -56,4 +62,6 @@ def media_get_visible(*, user, friendly_token: str) -> Media | None:
 
 
 def user_can_edit_media(*, user, media: Media) -> bool:
-    return bool(user and user.is_authenticated and (media.user_id == user.id or user.can_edit_media))
+    return bool(
+        user and user.is_authenticated and (media.user_id == user.id or user.can_edit_media)
+    )

@@ -52,7 +52,9 @@ def media_action_record(
         return True
 
     _, created = MediaAction.objects.get_or_create(
-        media=media, action=action, **actor,
+        media=media,
+        action=action,
+        **actor,
         defaults={"action_date": now, "extra_info": extra_info[:1000]},
     )
     if not created:
@@ -71,10 +73,10 @@ def media_action_record(
 def _check_report_threshold(media_id: int) -> None:
     threshold = settings.REPORTED_TIMES_THRESHOLD
     # One UPDATE decides which request crosses the threshold, so editors are told once.
-    hidden = Media.objects.filter(
-        pk=media_id, reported_times__gte=threshold
-    ).exclude(state=Media.State.PRIVATE, is_reviewed=False).update(
-        state=Media.State.PRIVATE, is_reviewed=False
+    hidden = (
+        Media.objects.filter(pk=media_id, reported_times__gte=threshold)
+        .exclude(state=Media.State.PRIVATE, is_reviewed=False)
+        .update(state=Media.State.PRIVATE, is_reviewed=False)
     )
     if hidden:
         from media_app.services.notifications import notify_editors_of_reports

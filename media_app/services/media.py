@@ -40,8 +40,19 @@ def detect_media_type(head: bytes) -> tuple[str, str]:
 
 
 # Characters that must never reach a title: controls and bidirectional overrides (RTL tricks).
-_BIDI = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069",
-         "\u200e", "\u200f"}
+_BIDI = {
+    "\u202a",
+    "\u202b",
+    "\u202c",
+    "\u202d",
+    "\u202e",
+    "\u2066",
+    "\u2067",
+    "\u2068",
+    "\u2069",
+    "\u200e",
+    "\u200f",
+}
 
 
 def clean_text(raw: str, *, limit: int) -> str:
@@ -111,7 +122,9 @@ def media_create(
     except Exception:
         default_storage.delete(stored)
         raise
-    logger.info("media %s uploaded by %s (%s, %s)", media.friendly_token, user, media_type, new_state)
+    logger.info(
+        "media %s uploaded by %s (%s, %s)", media.friendly_token, user, media_type, new_state
+    )
     return media
 
 
@@ -163,11 +176,15 @@ def media_update(*, media: Media, by, data: dict) -> Media:
         media.tags.set(tags)
     if "categories" in data:
         titles = data["categories"]
-        titles = titles if isinstance(titles, list) else [t for t in str(titles).split(",") if t.strip()]
+        titles = (
+            titles if isinstance(titles, list) else [t for t in str(titles).split(",") if t.strip()]
+        )
         cats = list(Category.objects.filter(title__in=[t.strip() for t in titles]))
         missing = {t.strip() for t in titles} - {c.title for c in cats}
         if missing:
-            raise ServiceError(f"Unknown categories: {', '.join(sorted(missing))}.", field="categories")
+            raise ServiceError(
+                f"Unknown categories: {', '.join(sorted(missing))}.", field="categories"
+            )
         media.categories.set(cats)
     return media
 
@@ -185,8 +202,16 @@ def media_set_state(*, media: Media, by, state: str, save: bool = True) -> Media
             state = Media.State.PRIVATE
     media.state = state
     if save:
-        media.save(update_fields=["state", "requested_state", "is_reviewed", "reviewed_by",
-                                  "reviewed_at", "edit_date"])
+        media.save(
+            update_fields=[
+                "state",
+                "requested_state",
+                "is_reviewed",
+                "reviewed_by",
+                "reviewed_at",
+                "edit_date",
+            ]
+        )
     return media
 
 
@@ -216,6 +241,11 @@ def media_review(*, media: Media, by, approve: bool, note: str = "") -> Media:
     media.reviewed_by, media.reviewed_at = by, timezone.now()
     media.state = media.requested_state if approve else Media.State.PRIVATE
     media.save(update_fields=["is_reviewed", "reviewed_by", "reviewed_at", "state", "edit_date"])
-    logger.info("media %s reviewed by %s: %s %s", media.friendly_token, by,
-                "approved" if approve else "rejected", note)
+    logger.info(
+        "media %s reviewed by %s: %s %s",
+        media.friendly_token,
+        by,
+        "approved" if approve else "rejected",
+        note,
+    )
     return media

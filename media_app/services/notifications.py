@@ -9,7 +9,7 @@ from media_app.models import User
 
 def editor_emails() -> list[str]:
     editors = User.objects.filter(Q(is_editor=True) | Q(is_superuser=True), is_active=True)
-    return sorted({e for e in editors.exclude(email="").values_list("email", flat=True)})
+    return sorted(set(editors.exclude(email="").values_list("email", flat=True)))
 
 
 def notify_editors_of_reports(*, media_id: int) -> None:

@@ -20,7 +20,9 @@ def playlist_create(*, user, title: str, description: str = "") -> Playlist:
     return Playlist.objects.create(user=user, title=title, description=description or "")
 
 
-def playlist_update(*, playlist: Playlist, by, title: str | None, description: str | None) -> Playlist:
+def playlist_update(
+    *, playlist: Playlist, by, title: str | None, description: str | None
+) -> Playlist:
     _check_owner(playlist, by)
     if title is not None:
         title = clean_text(title, limit=100)

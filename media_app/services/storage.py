@@ -1,6 +1,8 @@
 """File housekeeping through Django's storage API (relative names only)."""
 
+import contextlib
 import logging
+import os
 
 from django.core.files.storage import default_storage
 
@@ -17,12 +19,8 @@ def _delete_tree(prefix: str) -> None:
     for sub in dirs:
         _delete_tree(f"{prefix}{sub}/")
     if hasattr(default_storage, "path"):
-        import os
-
-        try:
+        with contextlib.suppress(OSError):
             os.rmdir(default_storage.path(prefix))
-        except OSError:
-            pass
 
 
 def media_files_delete(*, names: list[str], prefix: str | None = None) -> None:

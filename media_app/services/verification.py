@@ -17,7 +17,9 @@ MAX_LINKS = 10
 
 def _clean_links(links) -> list[str]:
     if not isinstance(links, list) or not links:
-        raise ServiceError("Give at least one link to evidence of your work.", field="evidence_links")
+        raise ServiceError(
+            "Give at least one link to evidence of your work.", field="evidence_links"
+        )
     if len(links) > MAX_LINKS:
         raise ServiceError(f"At most {MAX_LINKS} links.", field="evidence_links")
     cleaned = []
@@ -43,15 +45,19 @@ def verification_request(
     try:
         with transaction.atomic():
             return JournalistVerification.objects.create(
-                user=user, outlet=outlet, role=role,
-                evidence_links=_clean_links(evidence_links), statement=statement or "",
+                user=user,
+                outlet=outlet,
+                role=role,
+                evidence_links=_clean_links(evidence_links),
+                statement=statement or "",
             )
     except IntegrityError:
         raise ServiceError("You already have a request waiting for an editor.") from None
 
 
-def _decide(request: JournalistVerification, *, by: User, status: str, note: str,
-            expect: str) -> JournalistVerification:
+def _decide(
+    request: JournalistVerification, *, by: User, status: str, note: str, expect: str
+) -> JournalistVerification:
     if not by.can_edit_media:
         raise NotAllowed("Only editors decide verification requests.")
     with transaction.atomic():

@@ -10,8 +10,9 @@ from media_app.services.notifications import editor_emails
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="notifications.reported_media", autoretry_for=(OSError,), retry_backoff=True,
-             max_retries=5)
+@shared_task(
+    name="notifications.reported_media", autoretry_for=(OSError,), retry_backoff=True, max_retries=5
+)
 def send_reported_media_notice(media_id: int) -> None:
     media = Media.objects.filter(pk=media_id).select_related("user").first()
     if media is None:

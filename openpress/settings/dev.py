@@ -5,7 +5,9 @@ from openpress.settings.base import BASE_DIR, _env, database_from_url, setting
 
 DEBUG = True
 SECRET_KEY = setting("SECRET_KEY", fallback="dev-only-insecure-key-never-use-in-production")
-DATABASES = {"default": database_from_url(setting("DATABASE_URL", fallback="sqlite:///var/db.sqlite3"))}
+DATABASES = {
+    "default": database_from_url(setting("DATABASE_URL", fallback="sqlite:///var/db.sqlite3"))
+}
 CACHES = {"default": _env.cache_url_config(setting("CACHE_URL") or "locmemcache://")}
 
 _broker = setting("CELERY_BROKER_URL") or "filesystem://"

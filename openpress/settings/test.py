@@ -20,7 +20,7 @@ def _docker_answers() -> bool:
     import subprocess
 
     try:
-        return subprocess.run(["docker", "info"], capture_output=True, timeout=10).returncode == 0  # noqa: S603, S607
+        return subprocess.run(["docker", "info"], capture_output=True, timeout=10).returncode == 0  # noqa: S607
     except (OSError, subprocess.TimeoutExpired):
         return False
 
@@ -56,7 +56,7 @@ def _services() -> tuple[str, str]:
 
 _DB_URL, REDIS_URL = _services()
 
-SECRET_KEY = "test-only-key"  # noqa: S105
+SECRET_KEY = "test-only-key"
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 DATABASES = {"default": database_from_url(_DB_URL)}
@@ -65,7 +65,7 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
 }
 CELERY_BROKER_URL = REDIS_URL
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}  # noqa: F405
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"
