@@ -1,0 +1,3 @@
+"""Media, comments, actions, search, taxonomy and editor listings."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Users, auth, playlists, journalist verification and review."""
+
+urlpatterns: list = []
