@@ -13,6 +13,11 @@ def _check_owner(playlist: Playlist, by) -> None:
         raise NotAllowed("Only the playlist's owner or an editor may change it.")
 
 
+def playlist_check_editable(*, playlist: Playlist, by) -> None:
+    """Raise ``NotAllowed`` unless ``by`` may change this playlist (its owner or an editor)."""
+    _check_owner(playlist, by)
+
+
 def playlist_create(*, user, title: str, description: str = "") -> Playlist:
     title = clean_text(title or "", limit=100)
     if not title:

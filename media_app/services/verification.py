@@ -92,3 +92,46 @@ def verification_reject(*, request, by, note: str = ""):
 
 def verification_revoke(*, request, by, note: str = ""):
     return _decide(request, by=by, status=Status.REVOKED, note=note, expect=Status.APPROVED)
+
+
+@transaction.atomic
+def verification_grant(
+    *, user: User, outlet: str, by: User | None = None, note: str = ""
+) -> JournalistVerification:
+    """Verify a journalist directly (the ``verify_journalist`` command; ``by=None`` = the shell).
+
+    A waiting request is approved; otherwise an approved record is written so the decision
+    stays on file like any other.
+    """
+    if by is not None and not by.can_edit_media:
+        raise NotAllowed("Only editors verify journalists.")
+    outlet = clean_text(outlet or "", limit=200)
+    if not outlet:
+        raise ServiceError("Name the outlet.", field="outlet")
+    record = (
+        JournalistVerification.objects.select_for_update()
+        .filter(user=user, status=Status.PENDING)
+        .first()
+    )
+    if record is None:
+        record = JournalistVerification(user=user, role="journalist", evidence_links=[])
+    record.outlet = outlet
+    record.status, record.decided_by, record.decided_at = Status.APPROVED, by, timezone.now()
+    record.decision_note = note or ""
+    record.save()
+    user.is_verified_journalist, user.verified_outlet = True, outlet
+    user.save(update_fields=["is_verified_journalist", "verified_outlet"])
+    return record
+
+
+@transaction.atomic
+def verification_withdraw(*, user: User, by: User | None = None, note: str = "") -> int:
+    """Take a journalist's verification away; returns how many approved records were revoked."""
+    if by is not None and not by.can_edit_media:
+        raise NotAllowed("Only editors revoke verification.")
+    revoked = JournalistVerification.objects.filter(user=user, status=Status.APPROVED).update(
+        status=Status.REVOKED, decided_by=by, decided_at=timezone.now(), decision_note=note or ""
+    )
+    user.is_verified_journalist, user.verified_outlet = False, ""
+    user.save(update_fields=["is_verified_journalist", "verified_outlet"])
+    return revoked

@@ -1,0 +1,226 @@
+"""Playlists over /api/v1 (MediaCMS's paths, methods and fields)."""
+
+from __future__ import annotations
+
+from django.core.files.storage import default_storage
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from media_app.api.users import _paginated
+from media_app.models import Playlist
+from media_app.selectors import playlists as playlist_selectors
+from media_app.selectors.media import media_get_visible
+from media_app.services import playlists as playlist_services
+from media_app.services.errors import ServiceError
+
+_PARSERS = (JSONParser, FormParser, MultiPartParser)
+
+
+def _media_serializer():
+    """The media list serializer of the media API (one shape for every list of media)."""
+    from media_app.api.media import MediaSerializer
+
+    return MediaSerializer
+
+
+class PlaylistSerializer(serializers.ModelSerializer):
+    """A playlist in a listing. ``media_count`` counts only media the viewer may see."""
+
+    user = serializers.CharField(source="user.username", read_only=True)
+    media_count = serializers.IntegerField(source="visible_count", read_only=True)
+    url = serializers.SerializerMethodField()
+    api_url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Playlist
+        fields = (
+            "id",
+            "add_date",
+            "title",
+            "description",
+            "user",
+            "media_count",
+            "url",
+            "api_url",
+            "thumbnail_url",
+            "friendly_token",
+        )
+        read_only_fields = fields
+
+    def _abs(self, path: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+    def get_url(self, obj: Playlist) -> str:
+        return self._abs(f"/playlist/{obj.friendly_token}")
+
+    def get_api_url(self, obj: Playlist) -> str:
+        return self._abs(f"/api/v1/playlists/{obj.friendly_token}")
+
+    def get_thumbnail_url(self, obj: Playlist) -> str | None:
+        name = getattr(obj, "first_thumbnail", None)
+        return self._abs(default_storage.url(name)) if name else None
+
+
+class PlaylistDetailSerializer(PlaylistSerializer):
+    user_thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta(PlaylistSerializer.Meta):
+        fields = (*PlaylistSerializer.Meta.fields, "user_thumbnail_url")
+        read_only_fields = fields
+
+    def get_user_thumbnail_url(self, obj: Playlist) -> str:
+        from media_app.api.users import UserSerializer
+
+        return UserSerializer(obj.user, context=self.context).get_thumbnail_url(obj.user)
+
+
+class PlaylistInput(serializers.Serializer):
+    title = serializers.CharField(max_length=100)
+    description = serializers.CharField(required=False, allow_blank=True)
+
+
+class PlaylistEditInput(serializers.Serializer):
+    title = serializers.CharField(required=False, max_length=100)
+    description = serializers.CharField(required=False, allow_blank=True)
+
+
+class PlaylistChangeInput(serializers.Serializer):
+    type = serializers.ChoiceField(choices=("add", "remove", "ordering"))
+    media_friendly_token = serializers.CharField(max_length=12)
+    ordering = serializers.IntegerField(required=False, min_value=1)
+
+
+class PlaylistListView(APIView):
+    """``GET /api/v1/playlists`` (``?author=``) and ``POST`` (logged in) to create one."""
+
+    parser_classes = _PARSERS
+
+    @extend_schema(
+        tags=["playlists"],
+        summary="List playlists",
+        parameters=[OpenApiParameter("author", str), OpenApiParameter("page", int)],
+        responses={200: PlaylistSerializer(many=True)},
+    )
+    def get(self, request):
+        qs = playlist_selectors.playlist_list(
+            user=request.user, author=request.query_params.get("author", "")
+        )
+        return _paginated(self, request, qs, PlaylistSerializer)
+
+    @extend_schema(
+        tags=["playlists"],
+        summary="Create a playlist",
+        request=PlaylistInput,
+        responses={201: PlaylistSerializer},
+    )
+    def post(self, request):
+        data = PlaylistInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        playlist = playlist_services.playlist_create(user=request.user, **data.validated_data)
+        playlist = playlist_selectors.playlist_get(
+            user=request.user, friendly_token=playlist.friendly_token
+        )
+        return Response(
+            PlaylistSerializer(playlist, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class PlaylistDetailView(APIView):
+    """``/api/v1/playlists/<token>``: detail with ``playlist_media``, edit, change items, delete."""
+
+    parser_classes = _PARSERS
+
+    def _playlist(self, request, friendly_token: str) -> Playlist:
+        playlist = playlist_selectors.playlist_get(user=request.user, friendly_token=friendly_token)
+        if playlist is None:
+            raise Http404("No such playlist.")
+        return playlist
+
+    def _out(self, request, playlist: Playlist, code=status.HTTP_200_OK) -> Response:
+        context = {"request": request}
+        data = PlaylistDetailSerializer(playlist, context=context).data
+        media = playlist_selectors.playlist_media(playlist=playlist, user=request.user)
+        data["playlist_media"] = _media_serializer()(media, many=True, context=context).data
+        return Response(data, status=code)
+
+    @extend_schema(
+        tags=["playlists"],
+        summary="A playlist and the media in it that the caller may see",
+        responses={200: PlaylistDetailSerializer},
+    )
+    def get(self, request, friendly_token):
+        return self._out(request, self._playlist(request, friendly_token))
+
+    @extend_schema(
+        tags=["playlists"],
+        summary="Edit title and description (owner or editor)",
+        operation_id="playlists_edit",
+        request=PlaylistEditInput,
+        responses={201: PlaylistDetailSerializer},
+    )
+    def post(self, request, friendly_token):
+        playlist = self._playlist(request, friendly_token)
+        data = PlaylistEditInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        playlist_services.playlist_update(
+            playlist=playlist,
+            by=request.user,
+            title=data.validated_data.get("title"),
+            description=data.validated_data.get("description"),
+        )
+        return self._out(request, self._playlist(request, friendly_token), status.HTTP_201_CREATED)
+
+    @extend_schema(
+        tags=["playlists"],
+        summary="Add (201), remove or move (`ordering`, 1-based) one media (owner or editor)",
+        request=PlaylistChangeInput,
+        responses={200: PlaylistDetailSerializer, 201: PlaylistDetailSerializer},
+    )
+    def put(self, request, friendly_token):
+        playlist = self._playlist(request, friendly_token)
+        data = PlaylistChangeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        kind, token = data.validated_data["type"], data.validated_data["media_friendly_token"]
+        # Who may change the playlist is settled first, so the lookups below tell a stranger
+        # nothing about which media it holds.
+        playlist_services.playlist_check_editable(playlist=playlist, by=request.user)
+        code = status.HTTP_200_OK
+        if kind == "add":
+            # Only media the caller may see can be added: anything else is "not found".
+            media = media_get_visible(user=request.user, friendly_token=token)
+            if media is None:
+                raise Http404("No such media.")
+            playlist_services.playlist_add(playlist=playlist, by=request.user, media=media)
+            code = status.HTTP_201_CREATED
+        else:
+            # Removing or moving works on what is already in the playlist, even media that has
+            # since turned private: its owner must still be able to take it out.
+            media = playlist_selectors.playlist_item_media(playlist=playlist, friendly_token=token)
+            if media is None:
+                raise Http404("That media is not in this playlist.")
+            if kind == "remove":
+                playlist_services.playlist_remove(playlist=playlist, by=request.user, media=media)
+            else:
+                if "ordering" not in data.validated_data:
+                    raise ServiceError("Give the new position in `ordering`.", field="ordering")
+                playlist_services.playlist_move(
+                    playlist=playlist,
+                    by=request.user,
+                    media=media,
+                    ordering=data.validated_data["ordering"],
+                )
+        return self._out(request, self._playlist(request, friendly_token), code)
+
+    @extend_schema(tags=["playlists"], summary="Delete (owner or editor)", responses={204: None})
+    def delete(self, request, friendly_token):
+        playlist_services.playlist_delete(
+            playlist=self._playlist(request, friendly_token), by=request.user
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
