@@ -8,9 +8,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from media_app.api.users import _paginated
+from media_app.api.users import PeopleAPIView, _paginated
 from media_app.models import Playlist
 from media_app.selectors import playlists as playlist_selectors
 from media_app.selectors.media import media_get_visible
@@ -96,7 +95,7 @@ class PlaylistChangeInput(serializers.Serializer):
     ordering = serializers.IntegerField(required=False, min_value=1)
 
 
-class PlaylistListView(APIView):
+class PlaylistListView(PeopleAPIView):
     """``GET /api/v1/playlists`` (``?author=``) and ``POST`` (logged in) to create one."""
 
     parser_classes = _PARSERS
@@ -132,7 +131,7 @@ class PlaylistListView(APIView):
         )
 
 
-class PlaylistDetailView(APIView):
+class PlaylistDetailView(PeopleAPIView):
     """``/api/v1/playlists/<token>``: detail with ``playlist_media``, edit, change items, delete."""
 
     parser_classes = _PARSERS

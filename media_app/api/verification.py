@@ -8,9 +8,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from media_app.api.users import _paginated
+from media_app.api.users import PeopleAPIView, _paginated
 from media_app.models import JournalistVerification, Media
 from media_app.selectors import review as review_selectors
 from media_app.selectors import users as user_selectors
@@ -60,7 +59,7 @@ class DecisionInput(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
-class VerificationListView(APIView):
+class VerificationListView(PeopleAPIView):
     permission_classes = (permissions.IsAuthenticated,)
     parser_classes = _PARSERS
 
@@ -95,7 +94,7 @@ class VerificationListView(APIView):
         return Response(VerificationSerializer(record).data, status=status.HTTP_201_CREATED)
 
 
-class VerificationDetailView(APIView):
+class VerificationDetailView(PeopleAPIView):
     permission_classes = (permissions.IsAuthenticated,)
 
     @extend_schema(
@@ -117,7 +116,7 @@ _DECISIONS = {
 }
 
 
-class VerificationDecisionView(APIView):
+class VerificationDecisionView(PeopleAPIView):
     """``POST …/requests/<id>/approve|reject|revoke`` (editors)."""
 
     permission_classes = (permissions.IsAuthenticated,)
@@ -206,7 +205,7 @@ class ReviewVerdictOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ReviewQueueView(APIView):
+class ReviewQueueView(PeopleAPIView):
     permission_classes = (permissions.IsAuthenticated,)
 
     @extend_schema(
@@ -220,7 +219,7 @@ class ReviewQueueView(APIView):
         return _paginated(self, request, qs, ReviewItemSerializer)
 
 
-class ReviewVerdictView(APIView):
+class ReviewVerdictView(PeopleAPIView):
     permission_classes = (permissions.IsAuthenticated,)
     parser_classes = _PARSERS
 
