@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.files.storage import default_storage
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -123,11 +123,21 @@ class PlaylistSerializer(serializers.ModelSerializer):
 
 
 class PlaylistDetailSerializer(PlaylistSerializer):
+    """A playlist with ``playlist_media``: only the media the viewer may see, in order."""
+
     user_thumbnail_url = serializers.SerializerMethodField()
+    playlist_media = serializers.SerializerMethodField()
 
     class Meta(PlaylistSerializer.Meta):
-        fields = (*PlaylistSerializer.Meta.fields, "user_thumbnail_url")
+        fields = (*PlaylistSerializer.Meta.fields, "user_thumbnail_url", "playlist_media")
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_playlist_media(self, obj: Playlist) -> list:
+        request = self.context.get("request")
+        viewer = getattr(request, "user", None)
+        media = playlist_selectors.playlist_media(playlist=obj, user=viewer)
+        return _media_serializer()(media, many=True, context=self.context).data
 
     def get_user_thumbnail_url(self, obj: Playlist) -> str:
         from media_app.api.users import UserSerializer
@@ -199,10 +209,7 @@ class PlaylistDetailView(PeopleAPIView):
         return playlist
 
     def _out(self, request, playlist: Playlist, code=status.HTTP_200_OK) -> Response:
-        context = {"request": request}
-        data = PlaylistDetailSerializer(playlist, context=context).data
-        media = playlist_selectors.playlist_media(playlist=playlist, user=request.user)
-        data["playlist_media"] = _media_serializer()(media, many=True, context=context).data
+        data = PlaylistDetailSerializer(playlist, context={"request": request}).data
         return Response(data, status=code)
 
     @extend_schema(
