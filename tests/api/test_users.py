@@ -311,3 +311,18 @@ def test_manager_cannot_delete_an_admin(manager):
     admin = UserFactory(is_superuser=True, is_staff=True)
     assert token_client(manager).delete(f"/api/v1/users/{admin.username}").status_code == 403
     assert User.objects.filter(pk=admin.pk).exists()
+
+
+def test_user_list_query_count_is_constant(manager):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = token_client(manager)
+    UserFactory.create_batch(2)
+    with CaptureQueriesContext(connection) as few:
+        client.get("/api/v1/users")
+    UserFactory.create_batch(30)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get("/api/v1/users")
+    assert response.json()["count"] == 33
+    assert len(many.captured_queries) == len(few.captured_queries)
