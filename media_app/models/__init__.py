@@ -1,5 +1,6 @@
 from media_app.models.media import Category, EncodeProfile, Encoding, Media, Tag
 from media_app.models.social import Comment, MediaAction, Playlist, PlaylistMedia
+from media_app.models.uploads import ResumableUpload
 from media_app.models.users import JournalistVerification, User
 
 __all__ = (
@@ -12,6 +13,7 @@ __all__ = (
     "MediaAction",
     "Playlist",
     "PlaylistMedia",
+    "ResumableUpload",
     "Tag",
     "User",
 )
