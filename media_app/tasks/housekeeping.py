@@ -17,3 +17,13 @@ def clear_sessions() -> None:
 def ping(value: str) -> str:
     """Echo: proves a worker consumes the short queue (used by readiness checks and tests)."""
     return value
+
+
+@shared_task(name="housekeeping.expire_uploads")
+def expire_uploads() -> int:
+    """Delete resumable uploads abandoned for a day (scheduled by beat)."""
+    from media_app.services.uploads import uploads_expire
+
+    count = uploads_expire()
+    logger.info("%d abandoned uploads deleted", count)
+    return count

@@ -1,0 +1,165 @@
+"""tus 1.0 resumable uploads under /api/v1/uploads/ (core, creation, termination).
+
+The request body of a PATCH is read from the raw WSGI stream in chunks and never parsed by DRF,
+so no upload is held in memory whatever its size.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import permissions
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from media_app.models import ResumableUpload
+from media_app.services import uploads as svc
+from media_app.services.errors import ServiceError
+
+TUS_VERSION = "1.0.0"
+TUS_EXTENSIONS = "creation,termination"
+OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
+
+
+def _tus(response: Response) -> Response:
+    response["Tus-Resumable"] = TUS_VERSION
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _error(status: int, message: str) -> Response:
+    return _tus(Response({"detail": message}, status=status))
+
+
+class _SignedInOrDiscovery(permissions.BasePermission):
+    """Anyone may ask what the server supports (OPTIONS); everything else needs a login."""
+
+    def has_permission(self, request, view):
+        return request.method == "OPTIONS" or bool(request.user and request.user.is_authenticated)
+
+
+class _TusView(APIView):
+    permission_classes = (_SignedInOrDiscovery,)
+    parser_classes = ()  # the body is ours to stream, never parsed
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self._version_ok = request.method == "OPTIONS" or (
+            request.headers.get("Tus-Resumable") == TUS_VERSION
+        )
+
+    def dispatch(self, request, *args, **kwargs):
+        response = super().dispatch(request, *args, **kwargs)
+        return _tus(response) if isinstance(response, Response) else response
+
+    def handle_exception(self, exc):
+        if isinstance(exc, ServiceError):
+            return _error(exc.status_code, exc.message)
+        return super().handle_exception(exc)
+
+    def _unsupported_version(self) -> Response | None:
+        if self._version_ok:
+            return None
+        response = _error(412, f"Tus-Resumable {TUS_VERSION} is required.")
+        response["Tus-Version"] = TUS_VERSION
+        return response
+
+
+def _int_header(request, name: str) -> int | None:
+    raw = request.headers.get(name)
+    if raw is None or not raw.isdigit():
+        return None
+    return int(raw)
+
+
+@extend_schema(tags=["uploads"])
+class UploadCollectionView(_TusView):
+    """Create a resumable upload (tus creation)."""
+
+    def options(self, request, *args, **kwargs):
+        response = Response(status=204)
+        response["Tus-Version"] = TUS_VERSION
+        response["Tus-Extension"] = TUS_EXTENSIONS
+        response["Tus-Max-Size"] = str(settings.UPLOAD_MAX_SIZE)
+        return response
+
+    @extend_schema(
+        request=None,
+        responses={201: OpenApiResponse(description="Created; Location names the upload")},
+        description="tus creation: headers Upload-Length and Upload-Metadata (filename, title, "
+        "description, state; base64 values).",
+    )
+    def post(self, request):
+        if refused := self._unsupported_version():
+            return refused
+        length = _int_header(request, "Upload-Length")
+        if length is None:
+            return _error(400, "Upload-Length must be given as a non-negative integer.")
+        metadata = svc.parse_metadata(request.headers.get("Upload-Metadata", ""))
+        upload = svc.upload_create(user=request.user, length=length, metadata=metadata)
+        response = Response(status=201)
+        response["Location"] = request.build_absolute_uri(f"/api/v1/uploads/{upload.id}")
+        response["Upload-Offset"] = "0"
+        return response
+
+
+@extend_schema(tags=["uploads"])
+class UploadView(_TusView):
+    """One resumable upload: its offset (HEAD), more bytes (PATCH), cancel (DELETE)."""
+
+    def _get(self, request, upload_id) -> ResumableUpload | None:
+        return ResumableUpload.objects.filter(pk=upload_id, user=request.user).first()
+
+    def options(self, request, *args, **kwargs):
+        return UploadCollectionView.options(self, request)
+
+    @extend_schema(request=None, responses={200: None, 404: None})
+    def head(self, request, upload_id):
+        if refused := self._unsupported_version():
+            return refused
+        upload = self._get(request, upload_id)
+        if upload is None:
+            return _error(404, "No such upload.")
+        response = Response(status=200)
+        response["Upload-Offset"] = str(svc.upload_offset(upload))
+        response["Upload-Length"] = str(upload.length)
+        if upload.media_id:
+            response["Upload-Media"] = upload.media.friendly_token
+        return response
+
+    @extend_schema(request=None, responses={204: None, 404: None, 409: None, 415: None})
+    def patch(self, request, upload_id):
+        if refused := self._unsupported_version():
+            return refused
+        if request._request.content_type != OFFSET_CONTENT_TYPE:
+            return _error(415, f"Content-Type must be {OFFSET_CONTENT_TYPE}.")
+        offset = _int_header(request, "Upload-Offset")
+        if offset is None:
+            return _error(400, "Upload-Offset must be given as a non-negative integer.")
+        upload = self._get(request, upload_id)
+        if upload is None:
+            return _error(404, "No such upload.")
+        new_offset = svc.upload_append(
+            upload=upload,
+            offset=offset,
+            stream=request._request,  # the raw WSGI input, limited to Content-Length
+            content_length=_int_header(request, "Content-Length"),
+        )
+        response = Response(status=204)
+        response["Upload-Offset"] = str(new_offset)
+        if new_offset == upload.length:
+            media = svc.upload_finish(upload=upload)
+            response["Upload-Media"] = media.friendly_token
+        return response
+
+    @extend_schema(request=None, responses={204: None, 404: None})
+    def delete(self, request, upload_id):
+        if refused := self._unsupported_version():
+            return refused
+        upload = self._get(request, upload_id)
+        if upload is None:
+            return _error(404, "No such upload.")
+        if upload.media_id:
+            return _error(409, "This upload is complete; delete the media instead.")
+        svc.upload_delete(upload=upload)
+        return Response(status=204)
