@@ -41,6 +41,13 @@ VARIABLES: tuple[Var, ...] = (
     Var("CSRF_TRUSTED_ORIGINS", "", "Comma-separated origins (scheme://host) trusted for POSTs."),
     Var("SITE_NAME", "OpenPress", "Name shown in pages and e-mails."),
     Var("LOG_LEVEL", "INFO", "Level of the application's logs."),
+    Var("OPENPRESS_ADMIN_USER", "admin", "Username of the admin `create_admin_if_missing` makes."),
+    Var(
+        "OPENPRESS_ADMIN_PASSWORD",
+        "",
+        "That admin's password; empty means a random one, printed once.",
+        secret=True,
+    ),
     # backing services
     Var(
         "DATABASE_URL",

@@ -1,12 +1,12 @@
 """``manage.py create_admin_if_missing``: the first admin of a fresh install, exactly once."""
 
-import os
 import secrets
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from media_app.models import User
+from openpress import config
 
 DEFAULT_USERNAME = "admin"
 
@@ -32,8 +32,8 @@ class Command(BaseCommand):
                 f"An admin already exists ({existing.username}); log in at {login_url}"
             )
             return
-        username = os.environ.get("OPENPRESS_ADMIN_USER", "").strip() or DEFAULT_USERNAME
-        password = os.environ.get("OPENPRESS_ADMIN_PASSWORD", "")
+        username = config.value("OPENPRESS_ADMIN_USER").strip() or DEFAULT_USERNAME
+        password = config.value("OPENPRESS_ADMIN_PASSWORD")
         generated = not password
         if generated:
             password = secrets.token_urlsafe(12)
