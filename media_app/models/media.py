@@ -108,6 +108,11 @@ class Media(models.Model):
         max_length=10, choices=EncodingStatus.choices, default=EncodingStatus.PENDING, db_index=True
     )
     encoding_fail_reason = models.TextField(blank=True)
+    encoding_run = models.CharField(
+        max_length=32, blank=True, help_text="Token of the pipeline run whose outputs count."
+    )
+    encoding_started_at = models.DateTimeField(null=True, blank=True)
+    encoding_attempts = models.PositiveSmallIntegerField(default=0)
     is_reviewed = models.BooleanField(default=False, db_index=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
