@@ -1,20 +1,61 @@
 # Thin wrappers: every recipe also works typed by hand.
+#   make run     the embedded default on http://127.0.0.1:8000 (SQLite, file broker, no servers)
+#   make test    the test suite against a real PostgreSQL and Redis (see README)
+#   make check   what CI checks besides the tests: lint, migrations, schema, .env.example
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# Extras installed into the venv; CI adds `server` (uWSGI, which needs a C compiler).
+EXTRAS ?= dev
+comma := ,
+STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
+RUN_ARGS ?=
 
-.PHONY: venv run test lint schema check-generated
+.PHONY: venv run frontend test lint format check check-migrations schema check-schema \
+	env-example check-env-example
 
-venv: $(VENV)/.installed
-$(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[dev]'
+venv: $(STAMP)
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	  echo "OpenPress needs Python 3.11 or newer as '$(PYTHON)' (set PYTHON=python3.12 ...)."; \
+	  exit 1; }
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
+	  echo "Python's venv module is missing: sudo apt-get install -y python3-venv"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[$(EXTRAS)]'
 	touch $@
 
+# The frontend build (npm) belongs here, before the servers start; nothing to build yet.
+frontend:
+
+run: venv frontend
+	$(PY) scripts/run_embedded.py $(RUN_ARGS)
+
 test: venv
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+check-migrations: venv
+	DJANGO_SETTINGS_MODULE=openpress.settings.dev $(PY) manage.py makemigrations --check --dry-run
+
+schema: venv
+	PY=$(PY) scripts/schema.sh
+
+check-schema: venv
+	PY=$(PY) scripts/schema.sh --check
+
+env-example: venv
+	$(PY) -m openpress.config
+
+check-env-example: venv
+	$(PY) -m openpress.config --check
+
+check: lint check-migrations check-schema check-env-example

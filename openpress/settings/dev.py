@@ -1,4 +1,13 @@
-"""The embedded default: SQLite, a file-based Celery broker, local media. No server needed."""
+"""The embedded default: SQLite, a file-based Celery broker, local media. No server needed.
+
+``make run`` starts the web server, one worker and beat with these settings. The broker is
+kombu's filesystem transport: ``CELERY_BROKER_URL=filesystem://`` keeps messages under
+``var/broker``; ``filesystem:///some/absolute/folder`` puts them elsewhere (the tests use that to
+run a whole embedded instance in a temporary folder).
+"""
+
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from openpress.settings.base import *  # noqa: F403
 from openpress.settings.base import BASE_DIR, _env, database_from_url, setting
@@ -8,17 +17,38 @@ SECRET_KEY = setting("SECRET_KEY", fallback="dev-only-insecure-key-never-use-in-
 DATABASES = {
     "default": database_from_url(setting("DATABASE_URL", fallback="sqlite:///var/db.sqlite3"))
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web server, the worker and beat write to one SQLite file from three processes.
+    # WAL lets readers run beside the writer; IMMEDIATE transactions take the write lock up
+    # front, so a busy writer makes the others wait (up to `timeout` seconds) instead of failing
+    # with "database is locked" halfway through a transaction.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    # Persistent connections buy nothing with SQLite and keep the file open across requests.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+
 CACHES = {"default": _env.cache_url_config(setting("CACHE_URL") or "locmemcache://")}
 
 _broker = setting("CELERY_BROKER_URL") or "filesystem://"
 CELERY_BROKER_URL = _broker
 if _broker.startswith("filesystem://"):
-    _queue_dir = BASE_DIR / "var" / "broker"
-    for _sub in ("queue", "processed"):
+    _folder = urlsplit(_broker).path
+    _queue_dir = Path(_folder) if _folder not in ("", "/") else BASE_DIR / "var" / "broker"
+    # Spelled out with a host so that kombu neither warns about a missing one nor hides where
+    # the messages are.
+    CELERY_BROKER_URL = f"filesystem://localhost{_queue_dir}"
+    for _sub in ("queue", "processed", "control"):
         (_queue_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir / "queue"),
         "data_folder_out": str(_queue_dir / "queue"),
         "processed_folder": str(_queue_dir / "processed"),
+        # Without it kombu keeps its fan-out tables (worker remote control) in ./control of
+        # whatever the current directory is.
+        "control_folder": str(_queue_dir / "control"),
         "store_processed": False,
     }

@@ -1,0 +1,81 @@
+"""Production settings refuse to start without their secrets, and start with them.
+
+Each case imports the settings in a fresh interpreter with a scrubbed environment, as a container
+would, so nothing from the test process (DATABASE_URL, a developer's .env) leaks in.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SETUP = "import django; django.setup(); print('started')"
+LONG_KEY = "k" * 20 + "Zq7-3fX!9pL#2mW$8rT@5vB^1nY&4cH*"
+
+
+def run_with(env: dict[str, str], *argv: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        argv or [sys.executable, "-c", SETUP],
+        cwd=ROOT,
+        env={
+            "PATH": os.environ["PATH"],
+            "DJANGO_SETTINGS_MODULE": "openpress.settings.production",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "missing"),
+    [
+        ({}, "SECRET_KEY"),
+        ({"DATABASE_URL": "postgres://op@db:5432/op"}, "SECRET_KEY"),
+        ({"SECRET_KEY": LONG_KEY}, "DATABASE_URL"),
+        ({"SECRET_KEY": "", "DATABASE_URL": "postgres://op@db:5432/op"}, "SECRET_KEY"),
+    ],
+)
+def test_a_missing_secret_stops_start_up_naming_it(env, missing):
+    result = run_with(env)
+    assert result.returncode != 0
+    assert "started" not in result.stdout
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert "ImproperlyConfigured" in last_line
+    assert f"{missing} is not set" in last_line
+
+
+def test_with_its_secrets_set_production_starts_and_is_locked_down():
+    env = {"SECRET_KEY": LONG_KEY, "DATABASE_URL": "postgres://op:pw@db:5432/openpress"}
+    result = run_with(env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "started"
+
+    shown = run_with(
+        env,
+        sys.executable,
+        "-c",
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
+        "s.DATABASES['default']['ENGINE'], s.CACHES['default']['BACKEND'])",
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.split() == [
+        "False",
+        "True",
+        "True",
+        "django.db.backends.postgresql",
+        "django.core.cache.backends.redis.RedisCache",
+    ]
+
+
+def test_production_passes_django_deploy_checks():
+    env = {"SECRET_KEY": LONG_KEY, "DATABASE_URL": "postgres://op:pw@db:5432/openpress"}
+    result = run_with(
+        env, sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
