@@ -170,6 +170,21 @@ VARIABLES: tuple[Var, ...] = (
         "An encoding running longer than this is requeued or failed.",
         group="encoding",
     ),
+    Var(
+        "ENCODE_AUDIO_KBPS", "128", "AAC stereo bitrate, encoded once per media.", group="encoding"
+    ),
+    Var(
+        "ENCODE_MAX_ATTEMPTS",
+        "2",
+        "Runs of a stuck encoding before it is failed instead of requeued.",
+        group="encoding",
+    ),
+    Var(
+        "CELERY_RESULT_BACKEND",
+        "",
+        "Where chunk-encoding chords count finished parts; empty means REDIS_URL.",
+        group="encoding",
+    ),
 )
 
 BY_NAME: Mapping[str, Var] = {v.name: v for v in VARIABLES}

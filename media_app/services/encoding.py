@@ -1,6 +1,58 @@
-"""Starting and restarting the encoding pipeline of a media."""
+"""The encoding pipeline's rules: start, probe and classify, encode, publish, fail, restart.
+
+Each step is a function of ``(media_id, run)``. ``run`` is the token of one pipeline run, stored
+on the media when the run starts: a step whose run is no longer the media's current one (a newer
+run started, or this one failed) does nothing, so a redelivered or duplicated task can never
+overwrite newer results. Steps are idempotent: a step redone after a crash first removes what
+its earlier attempt left, then writes under a temporary name and publishes atomically.
+"""
 
 from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from media_app.encoding import ffmpeg, files, hls, runner
+from media_app.encoding.ffmpeg import BadInput, EncodeOptions, Probe, Rung
+from media_app.encoding.runner import ToolFailed, run_with_progress
+from media_app.models import EncodeProfile, Encoding, Media
+from media_app.services.errors import NotAllowed
+
+logger = logging.getLogger(__name__)
+
+POSTER_WIDTH = 1280
+THUMBNAIL_WIDTH = 344
+SPRITE_TILE = (160, 90)
+PREVIEW_SECONDS = 3.0
+PREVIEW_HEIGHT = 180
+PROGRESS_EVERY_SECONDS = 3.0
+# A decode that stops short of this share of the probed duration means a truncated file.
+MIN_DECODED_SHARE = 0.9
+
+Status = Media.EncodingStatus
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the pipeline does next for one run."""
+
+    media_id: int
+    run: str
+    kind: str  # video | audio | done
+    chunks: int = 0
+
+
+# --- entry points used by other services, the API and commands ------------------------------
 
 
 def encoding_start(*, media_id: int) -> None:
@@ -8,3 +60,651 @@ def encoding_start(*, media_id: int) -> None:
     from media_app.tasks.encoding import media_encode
 
     media_encode.delay(media_id)
+
+
+def encoding_restart(*, media: Media, by) -> Media:
+    """An editor's "encode again": the media goes back to pending and a new run is enqueued."""
+    if not (by is not None and by.is_authenticated and by.can_edit_media):
+        raise NotAllowed("Only editors may re-encode media.")
+    return encoding_requeue(media=media)
+
+
+def encoding_requeue(*, media: Media, reset_attempts: bool = True) -> Media:
+    """Back to pending with a fresh start; the current outputs stay until the new run replaces
+    them (playback goes on meanwhile)."""
+    with transaction.atomic():
+        media.encoding_status = Status.PENDING
+        media.encoding_fail_reason = ""
+        media.encoding_run = ""
+        media.encoding_started_at = timezone.now()
+        fields = ["encoding_status", "encoding_fail_reason", "encoding_run", "encoding_started_at"]
+        if reset_attempts:
+            media.encoding_attempts = 0
+            fields.append("encoding_attempts")
+        media.save(update_fields=[*fields, "edit_date"])
+        media_id = media.pk
+        transaction.on_commit(lambda: encoding_start(media_id=media_id))
+    logger.info("media %s queued for encoding again", media.friendly_token)
+    return media
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _options() -> EncodeOptions:
+    return EncodeOptions(
+        preset=settings.ENCODE_PRESET,
+        crf=settings.ENCODE_CRF,
+        segment_seconds=settings.ENCODE_SEGMENT_SECONDS,
+        threads=settings.ENCODE_FFMPEG_THREADS,
+        audio_kbps=settings.ENCODE_AUDIO_KBPS,
+    )
+
+
+def _current(media_id: int, run: str) -> Media | None:
+    """The media if ``run`` is still its running pipeline run, else ``None`` (log why)."""
+    media = Media.objects.filter(pk=media_id).first()
+    if media is None:
+        logger.info("media %s is gone; encoding step skipped", media_id)
+        return None
+    if media.encoding_run != run or media.encoding_status != Status.RUNNING:
+        logger.info("media %s: run %s superseded or over; step skipped", media_id, run)
+        return None
+    return media
+
+
+def _update_if_current(media_id: int, run: str, **fields) -> bool:
+    """Write fields only while ``run`` is still the media's current run (one UPDATE, no race)."""
+    fields.setdefault("edit_date", timezone.now())
+    return bool(
+        Media.objects.filter(pk=media_id, encoding_run=run, encoding_status=Status.RUNNING).update(
+            **fields
+        )
+    )
+
+
+def encoding_fail(*, media_id: int, run: str | None, reason: str) -> None:
+    """End a run as failed with a reason people can read; running renditions fail too."""
+    qs = Media.objects.filter(pk=media_id)
+    if run is not None:
+        qs = qs.filter(encoding_run=run)
+    changed = qs.exclude(encoding_status=Status.SUCCESS).update(
+        encoding_status=Status.FAIL, encoding_fail_reason=reason[:2000], edit_date=timezone.now()
+    )
+    if changed:
+        Encoding.objects.filter(
+            media_id=media_id, status__in=[Encoding.Status.PENDING, Encoding.Status.RUNNING]
+        ).update(status=Encoding.Status.FAIL, fail_reason=reason[:2000], finished_at=timezone.now())
+        logger.warning("media %s encoding failed: %s", media_id, reason)
+
+
+def _tool_reason(exc: ToolFailed, what: str) -> str:
+    lines = [ln for ln in exc.tail.strip().splitlines() if ln.strip()]
+    detail = lines[-1][:300] if lines else f"exit status {exc.returncode}"
+    return f"{what} failed: {detail}"
+
+
+def _probe_of(media: Media) -> Probe:
+    return ffmpeg.parse_probe_data(media.media_info.get("ffprobe") or {})
+
+
+def _ladder_profiles() -> list[tuple[int, int, int | None]]:
+    heights = set(settings.ENCODE_LADDER)
+    rows = EncodeProfile.objects.filter(
+        active=True, codec="h264", resolution__in=heights, max_video_kbps__isnull=False
+    )
+    return [(p.resolution, p.max_video_kbps, p.pk) for p in rows]
+
+
+def _rungs_for(probe: Probe) -> list[Rung]:
+    assert probe.video is not None
+    return ffmpeg.plan_ladder(
+        width=probe.video.width, height=probe.video.height, profiles=_ladder_profiles()
+    )
+
+
+# --- step 1: probe, classify, stills ----------------------------------------------------------
+
+
+def encoding_prepare(*, media_id: int) -> Plan | None:
+    """Start a run: probe, classify from content, make poster and thumbnail.
+
+    Images and PDFs are finished here; for audio and video the returned plan says what to run.
+    """
+    with transaction.atomic():
+        media = Media.objects.select_for_update().filter(pk=media_id).first()
+        if media is None:
+            logger.info("media %s is gone; nothing to encode", media_id)
+            return None
+        run_token = uuid.uuid4().hex[:12]
+        media.encoding_run = run_token
+        media.encoding_status = Status.RUNNING
+        media.encoding_fail_reason = ""
+        media.encoding_started_at = timezone.now()
+        media.encoding_attempts += 1
+        media.save(
+            update_fields=[
+                "encoding_run",
+                "encoding_status",
+                "encoding_fail_reason",
+                "encoding_started_at",
+                "encoding_attempts",
+                "edit_date",
+            ]
+        )
+    try:
+        return _prepare(media, run_token)
+    except BadInput as exc:
+        encoding_fail(media_id=media_id, run=run_token, reason=str(exc))
+    except ToolFailed as exc:
+        encoding_fail(
+            media_id=media_id, run=run_token, reason=_tool_reason(exc, "Reading the file")
+        )
+    return None
+
+
+def _prepare(media: Media, run_token: str) -> Plan | None:
+    name = media.media_file.name
+    if not name or not media.media_file.storage.exists(name):
+        raise BadInput("The uploaded file is missing from storage.")
+    if media.media_file.storage.size(name) == 0:
+        raise BadInput("The file is empty.")
+    with files.scratch() as work, files.local_source(name, work) as src:
+        with open(src, "rb") as fh:
+            head = fh.read(8)
+        if head.startswith(b"%PDF-"):
+            _prepare_pdf(media, run_token, src, work)
+            return Plan(media.pk, run_token, "done")
+        try:
+            out = runner.run(ffmpeg.probe_argv(src), timeout=120)
+        except ToolFailed as exc:
+            raise BadInput(ffmpeg.probe_error_reason(exc.tail)) from exc
+        probe = ffmpeg.parse_probe(out)
+        kind = ffmpeg.classify(probe)
+        info = {"ffprobe": probe.raw, "kind": kind}
+        fields = {
+            "media_type": kind,
+            "media_info": info,
+            "duration": round(probe.duration, 3) if kind != "image" else 0,
+            "video_width": probe.video.width if probe.video else 0,
+            "video_height": probe.video.height if probe.video else 0,
+        }
+        if not _update_if_current(media.pk, run_token, **fields):
+            return None
+        if kind in ("video", "image"):
+            at = 0.0
+            if kind == "video":
+                at = media.thumbnail_time
+                if at is None or not 0 <= at < probe.duration:
+                    at = min(probe.duration / 2, 5.0)
+            stills = _stills(media, src, work, at)
+            if not _update_if_current(media.pk, run_token, **stills):
+                return None
+        if kind == "image":
+            encoding_finish(media_id=media.pk, run=run_token)
+            return Plan(media.pk, run_token, "done")
+    chunks = 0
+    if kind == "video" and probe.duration > settings.ENCODE_CHUNK_THRESHOLD_SECONDS:
+        chunks = -1  # decided by the split step
+    return Plan(media.pk, run_token, kind, chunks)
+
+
+def _frame(src: str, dst: str, at: float, width: int) -> None:
+    runner.run(ffmpeg.frame_argv(src=src, dst=dst, at=at, max_width=width), timeout=300)
+    if not os.path.exists(dst) or os.path.getsize(dst) == 0:
+        # Past the last decodable frame (very short or damaged files): take the first one.
+        runner.run(ffmpeg.frame_argv(src=src, dst=dst, at=0, max_width=width), timeout=300)
+    if not os.path.exists(dst) or os.path.getsize(dst) == 0:
+        raise BadInput("No picture could be decoded from the file.")
+
+
+def _stills(media: Media, src: str, work: str, at: float) -> dict:
+    base = files.encoded_prefix(media.uid.hex)
+    poster, thumb = os.path.join(work, "poster.jpg"), os.path.join(work, "thumbnail.jpg")
+    try:
+        _frame(src, poster, at, POSTER_WIDTH)
+        _frame(poster, thumb, 0, THUMBNAIL_WIDTH)
+    except ToolFailed as exc:
+        raise BadInput(_tool_reason(exc, "Decoding a picture from the file")) from exc
+    return {
+        "poster": files.publish_file(poster, f"{base}/poster.jpg"),
+        "thumbnail": files.publish_file(thumb, f"{base}/thumbnail.jpg"),
+    }
+
+
+def _prepare_pdf(media: Media, run_token: str, src: str, work: str) -> None:
+    stem = os.path.join(work, "page1")
+    try:
+        runner.run(
+            ffmpeg.pdf_page_argv(src=src, dst_stem=stem, max_width=POSTER_WIDTH), timeout=120
+        )
+    except ToolFailed as exc:
+        raise BadInput(_tool_reason(exc, "Reading the PDF")) from exc
+    page = stem + ".jpg"
+    if not os.path.exists(page):
+        raise BadInput("The PDF has no page that could be drawn.")
+    base = files.encoded_prefix(media.uid.hex)
+    thumb = os.path.join(work, "thumbnail.jpg")
+    try:
+        _frame(page, thumb, 0, THUMBNAIL_WIDTH)
+    except ToolFailed as exc:
+        raise BadInput(_tool_reason(exc, "Drawing the PDF's first page")) from exc
+    fields = {
+        "media_type": Media.MediaType.PDF,
+        "media_info": {"kind": "pdf"},
+        "poster": files.publish_file(page, f"{base}/poster.jpg"),
+        "thumbnail": files.publish_file(thumb, f"{base}/thumbnail.jpg"),
+    }
+    if _update_if_current(media.pk, run_token, **fields):
+        encoding_finish(media_id=media.pk, run=run_token)
+
+
+# --- step 2: the ladder, straight to HLS -------------------------------------------------------
+
+
+class _Publisher:
+    """Publishes the master playlist as soon as renditions become playable (first segment)."""
+
+    def __init__(self, *, media: Media, run_token: str, out_dir: str, rungs, with_audio, early):
+        self.media_id = media.pk
+        self.run = run_token
+        self.out_dir = out_dir
+        self.rungs = rungs
+        self.with_audio = with_audio
+        # Early publishing only for a media that has nothing playable yet: a re-encode keeps
+        # serving the previous complete ladder until the new one is complete.
+        self.early = early and not media.hls_file
+        self.listed: set[str] = set()
+        self.master_name = f"{files.hls_prefix(media.uid.hex, run_token)}/master.m3u8"
+
+    def playable(self, name: str) -> bool:
+        pl = hls.read_media_playlist(os.path.join(self.out_dir, name, "index.m3u8"))
+        return bool(pl and pl.segments)
+
+    def tick(self) -> None:
+        if not self.early or len(self.listed) == len(self.rungs):
+            return
+        if self.with_audio and not self.playable("audio"):
+            return
+        ready = {r.name for r in self.rungs if r.name in self.listed or self.playable(r.name)}
+        if ready == self.listed:
+            return
+        variants = [_variant(r, self.with_audio) for r in self.rungs if r.name in ready]
+        # Lowest first: players start on the first variant listed.
+        hls.write_atomic(
+            os.path.join(self.out_dir, "master.m3u8"),
+            hls.write_master(variants, audio_uri="audio/index.m3u8" if self.with_audio else None),
+        )
+        if not self.listed:
+            _update_if_current(self.media_id, self.run, hls_file=self.master_name)
+            logger.info("media %s playable: %s", self.media_id, ", ".join(sorted(ready)))
+        self.listed = ready
+
+
+def _variant(rung: Rung, with_audio: bool, average: int | None = None) -> hls.Variant:
+    audio_bps = settings.ENCODE_AUDIO_KBPS * 1000 if with_audio else 0
+    return hls.Variant(
+        uri=f"{rung.name}/index.m3u8",
+        # Peak as ffmpeg states it: the cap plus audio, with 10 % for container overhead.
+        bandwidth=int((rung.max_kbps * 1000 + audio_bps) * 1.1),
+        average_bandwidth=average,
+        codecs=ffmpeg.codecs_attr(audio=with_audio),
+        resolution=(rung.width, rung.height),
+        audio=hls.AUDIO_GROUP if with_audio else None,
+    )
+
+
+def _rendition_rows(media: Media, rungs: list[Rung], *, chunked: bool = False) -> dict[str, int]:
+    """Fresh ``Encoding`` rows (pending → running) for this run's rungs; stale ones removed."""
+    ids = [r.profile_id for r in rungs]
+    Encoding.objects.filter(media=media, profile__codec="h264").exclude(
+        profile_id__in=ids, chunk=False
+    ).delete()
+    now = timezone.now()
+    rows = {}
+    for rung in rungs:
+        enc, _ = Encoding.objects.update_or_create(
+            media=media,
+            profile_id=rung.profile_id,
+            chunk=False,
+            defaults={
+                "status": Encoding.Status.RUNNING,
+                "progress": 0,
+                "media_file": "",
+                "size": 0,
+                "bitrate": 0,
+                "logs": "",
+                "fail_reason": "",
+                "started_at": now,
+                "finished_at": None,
+            },
+        )
+        rows[rung.name] = enc.pk
+    return rows
+
+
+def _output_dir(prefix: str, work: str) -> str:
+    path = files.storage_path(prefix) if files.local_storage() else os.path.join(work, "hls")
+    # A redelivered step starts from nothing: whatever a killed attempt wrote goes first.
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    return path
+
+
+def _finalise_hls(
+    media: Media, run_token: str, out_dir: str, rungs: list[Rung], with_audio: bool, expect: float
+) -> tuple[dict[str, tuple[int, int]], list[hls.Variant]]:
+    """Check every rendition, close its playlist as VOD and write the final master."""
+    stats = {}
+    names = [r.name for r in rungs] + (["audio"] if with_audio else [])
+    for name in names:
+        path = os.path.join(out_dir, name, "index.m3u8")
+        pl = hls.read_media_playlist(path)
+        if pl is None or not pl.segments:
+            raise BadInput(f"The {name} rendition came out empty: the file is probably damaged.")
+        if expect > 0 and pl.duration < expect * MIN_DECODED_SHARE:
+            raise BadInput(
+                f"The file is truncated or damaged: only {pl.duration:.1f} s of "
+                f"{expect:.1f} s could be decoded."
+            )
+        with open(path, encoding="utf-8") as fh:
+            hls.write_atomic(path, hls.as_vod(fh.read()))
+        size = files.tree_size(os.path.join(out_dir, name))
+        stats[name] = (size, int(size * 8 / pl.duration) if pl.duration else 0)
+    audio_bps = stats["audio"][1] if with_audio else 0
+    variants = [_variant(r, with_audio, stats[r.name][1] + audio_bps) for r in rungs]
+    if not variants:  # audio-only media
+        variants = [
+            hls.Variant(
+                uri="audio/index.m3u8",
+                bandwidth=int(settings.ENCODE_AUDIO_KBPS * 1000 * 1.1),
+                average_bandwidth=audio_bps or None,
+                codecs="mp4a.40.2",
+            )
+        ]
+    hls.write_atomic(
+        os.path.join(out_dir, "master.m3u8"),
+        hls.write_master(variants, audio_uri="audio/index.m3u8" if with_audio and rungs else None),
+    )
+    with_ff = os.path.join(out_dir, "ffmpeg-master.m3u8")
+    if os.path.exists(with_ff):
+        os.unlink(with_ff)
+    return stats, variants
+
+
+def encoding_ladder(*, media_id: int, run: str) -> None:
+    """Encode the whole ladder in one ffmpeg (decode once) straight to fMP4 HLS."""
+    media = _current(media_id, run)
+    if media is None:
+        return
+    try:
+        probe = _probe_of(media)
+        rungs = _rungs_for(probe)
+        with files.scratch() as work, files.local_source(media.media_file.name, work) as src:
+            _encode_ladder(media, run, probe, rungs, src, work)
+    except BadInput as exc:
+        encoding_fail(media_id=media_id, run=run, reason=str(exc))
+    except ToolFailed as exc:
+        encoding_fail(media_id=media_id, run=run, reason=_tool_reason(exc, "Encoding"))
+
+
+def _encode_ladder(media: Media, run_token: str, probe: Probe, rungs, src: str, work: str) -> None:
+    prefix = files.hls_prefix(media.uid.hex, run_token)
+    out_dir = _output_dir(prefix, work)
+    rows = _rendition_rows(media, rungs)
+    fps = ffmpeg.output_fps(probe.video.fps)
+    argv = ffmpeg.ladder_hls_argv(
+        src=src, out_dir=out_dir, rungs=rungs, fps=fps, with_audio=probe.has_audio, opts=_options()
+    )
+    publisher = _Publisher(
+        media=media,
+        run_token=run_token,
+        out_dir=out_dir,
+        rungs=rungs,
+        with_audio=probe.has_audio,
+        early=files.local_storage(),
+    )
+
+    def progress(done: float) -> None:
+        pct = min(99, int(100 * done / probe.duration)) if probe.duration else 0
+        Encoding.objects.filter(pk__in=rows.values(), status=Encoding.Status.RUNNING).update(
+            progress=pct, update_date=timezone.now()
+        )
+
+    run_with_progress(
+        argv, on_progress=progress, every=PROGRESS_EVERY_SECONDS, on_tick=publisher.tick
+    )
+    stats, _ = _finalise_hls(media, run_token, out_dir, rungs, probe.has_audio, probe.duration)
+    if not files.local_storage():
+        files.publish_tree(out_dir, prefix)
+    now = timezone.now()
+    for rung in rungs:
+        size, bps = stats[rung.name]
+        Encoding.objects.filter(pk=rows[rung.name]).update(
+            status=Encoding.Status.SUCCESS,
+            progress=100,
+            media_file=f"{prefix}/{rung.name}/index.m3u8",
+            size=size,
+            bitrate=bps,
+            finished_at=now,
+        )
+    _update_if_current(media.pk, run_token, hls_file=f"{prefix}/master.m3u8")
+
+
+def encoding_audio(*, media_id: int, run: str) -> None:
+    """Audio-only media: one AAC rendition in HLS."""
+    media = _current(media_id, run)
+    if media is None:
+        return
+    try:
+        probe = _probe_of(media)
+        prefix = files.hls_prefix(media.uid.hex, run)
+        with files.scratch() as work, files.local_source(media.media_file.name, work) as src:
+            out_dir = _output_dir(prefix, work)
+            run_with_progress(
+                ffmpeg.audio_hls_argv(src=src, out_dir=out_dir, opts=_options()),
+                on_progress=lambda _done: None,
+            )
+            _finalise_hls(media, run, out_dir, [], True, probe.duration)
+            if not files.local_storage():
+                files.publish_tree(out_dir, prefix)
+        _update_if_current(media.pk, run, hls_file=f"{prefix}/master.m3u8")
+    except BadInput as exc:
+        encoding_fail(media_id=media_id, run=run, reason=str(exc))
+    except ToolFailed as exc:
+        encoding_fail(media_id=media_id, run=run, reason=_tool_reason(exc, "Encoding the audio"))
+
+
+# --- step 3: sprites, WebVTT thumbnails, animated preview -------------------------------------
+
+
+def _vtt(duration: float, interval: float, columns: int, count: int, image: str) -> str:
+    w, h = SPRITE_TILE
+    lines = ["WEBVTT", ""]
+    for i in range(count):
+        start, end = i * interval, min(duration, (i + 1) * interval)
+        if start >= duration:
+            break
+        x, y = (i % columns) * w, (i // columns) * h
+        lines += [f"{_ts(start)} --> {_ts(end)}", f"{image}#xywh={x},{y},{w},{h}", ""]
+    return "\n".join(lines)
+
+
+def _ts(seconds: float) -> str:
+    ms = round(seconds * 1000)
+    h, rest = divmod(ms, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, ms = divmod(rest, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
+
+
+def encoding_extras(*, media_id: int, run: str) -> None:
+    """Sprite sheet with its WebVTT track, and the hover preview. Best effort: a failure here is
+    logged and leaves the video playable (these are conveniences, not the media)."""
+    media = _current(media_id, run)
+    if media is None:
+        return
+    duration = media.duration
+    base = files.encoded_prefix(media.uid.hex)
+    fields = {}
+    with files.scratch() as work, files.local_source(media.media_file.name, work) as src:
+        interval, cols, rows = ffmpeg.sprite_grid(duration)
+        sheet = os.path.join(work, "sprites.jpg")
+        try:
+            runner.run(
+                ffmpeg.sprites_argv(
+                    src=src,
+                    dst=sheet,
+                    interval=interval,
+                    columns=cols,
+                    rows=rows,
+                    tile_w=SPRITE_TILE[0],
+                    tile_h=SPRITE_TILE[1],
+                ),
+                timeout=1800,
+            )
+            vtt = os.path.join(work, "sprites.vtt")
+            with open(vtt, "w", encoding="utf-8") as fh:
+                fh.write(_vtt(duration, interval, cols, cols * rows, "sprites.jpg"))
+            fields["sprites"] = files.publish_file(sheet, f"{base}/sprites.jpg")
+            fields["sprites_vtt"] = files.publish_file(vtt, f"{base}/sprites.vtt")
+        except (ToolFailed, OSError) as exc:
+            logger.warning("media %s: no sprites (%s)", media_id, exc)
+        preview = os.path.join(work, "preview.webp")
+        start = max(0.0, min(duration / 3, duration - PREVIEW_SECONDS))
+        try:
+            runner.run(
+                ffmpeg.preview_argv(
+                    src=src,
+                    dst=preview,
+                    start=start,
+                    seconds=PREVIEW_SECONDS,
+                    height=PREVIEW_HEIGHT,
+                ),
+                timeout=600,
+            )
+            fields["preview"] = files.publish_file(preview, f"{base}/preview.webp")
+        except (ToolFailed, OSError) as exc:
+            logger.warning("media %s: no preview (%s)", media_id, exc)
+    if fields:
+        _update_if_current(media_id, run, **fields)
+
+
+# --- step 4: done -----------------------------------------------------------------------------
+
+
+def encoding_finish(*, media_id: int, run: str) -> None:
+    """Mark the run a success and remove what older or killed runs left behind."""
+    with transaction.atomic():
+        media = Media.objects.select_for_update().filter(pk=media_id).first()
+        if media is None or media.encoding_run != run or media.encoding_status != Status.RUNNING:
+            return
+        if (
+            media.media_type in (Media.MediaType.VIDEO, Media.MediaType.AUDIO)
+            and not media.hls_file
+        ):
+            encoding_fail(
+                media_id=media_id, run=run, reason="Encoding produced no playable output."
+            )
+            return
+        media.encoding_status = Status.SUCCESS
+        media.encoding_fail_reason = ""
+        media.save(update_fields=["encoding_status", "encoding_fail_reason", "edit_date"])
+    _remove_stale_outputs(media)
+    logger.info("media %s encoded (run %s)", media.friendly_token, run)
+
+
+def _remove_stale_outputs(media: Media) -> None:
+    base = files.encoded_prefix(media.uid.hex)
+    keep = media.hls_file.split("/")[3] if media.hls_file.startswith(f"{base}/hls/") else None
+    for run_dir in files.list_dirs(f"{base}/hls"):
+        if run_dir != keep:
+            files.delete_tree(f"{base}/hls/{run_dir}")
+    files.delete_tree(f"{base}/work")
+    Encoding.objects.filter(media=media, chunk=True).delete()
+
+
+# --- housekeeping -----------------------------------------------------------------------------
+
+
+def encodings_stuck_handle(*, now=None) -> tuple[int, int]:
+    """Requeue encodings stuck past the deadline, or fail them after too many attempts.
+
+    Returns ``(requeued, failed)``.
+    """
+    now = now or timezone.now()
+    deadline = now - timedelta(seconds=settings.ENCODE_STUCK_AFTER_SECONDS)
+    requeued = failed = 0
+    stuck = Media.objects.filter(
+        encoding_status__in=[Status.PENDING, Status.RUNNING],
+        edit_date__lt=deadline,
+    )
+    for media_id in stuck.values_list("pk", flat=True):
+        with transaction.atomic():
+            media = (
+                Media.objects.select_for_update(skip_locked=True)
+                .filter(pk=media_id, encoding_status__in=[Status.PENDING, Status.RUNNING])
+                .first()
+            )
+            if media is None or media.edit_date >= deadline:
+                continue
+            if media.encoding_attempts >= settings.ENCODE_MAX_ATTEMPTS:
+                hours = settings.ENCODE_STUCK_AFTER_SECONDS / 3600
+                encoding_fail(
+                    media_id=media.pk,
+                    run=None,
+                    reason=(
+                        f"Encoding did not finish after {media.encoding_attempts} attempts "
+                        f"({hours:g} h each). An editor can try again."
+                    ),
+                )
+                failed += 1
+            else:
+                encoding_requeue(media=media, reset_attempts=False)
+                requeued += 1
+    if requeued or failed:
+        logger.warning("stuck encodings: %d requeued, %d failed", requeued, failed)
+    return requeued, failed
+
+
+def encoding_scratch_cleanup(*, older_than_seconds: int = 6 * 3600) -> int:
+    """Remove chunk work and HLS trees no run will use any more, and old local scratch folders.
+
+    A folder belongs to a live run only if that run is the media's current, running one; the
+    age guard keeps a just-started run's folder safe from a racing sweep.
+    """
+    removed = 0
+    cutoff = time.time() - older_than_seconds
+    if files.local_storage():
+        root = files.storage_path("encoded")
+        media_by_uid = {
+            m.uid.hex: m
+            for m in Media.objects.only("uid", "hls_file", "encoding_run", "encoding_status")
+        }
+        for uid_hex in sorted(os.listdir(root)) if os.path.isdir(root) else []:
+            media = media_by_uid.get(uid_hex)
+            live_run = (
+                media.encoding_run if media and media.encoding_status == Status.RUNNING else None
+            )
+            keep = (
+                media.hls_file.split("/")[3] if media and media.hls_file.count("/") >= 4 else None
+            )
+            for sub in ("hls", "work"):
+                for run_dir in files.list_dirs(f"encoded/{uid_hex}/{sub}"):
+                    path = files.storage_path(f"encoded/{uid_hex}/{sub}/{run_dir}")
+                    if run_dir in (live_run, keep if sub == "hls" else None):
+                        continue
+                    if os.path.getmtime(path) > cutoff:
+                        continue
+                    shutil.rmtree(path, ignore_errors=True)
+                    removed += 1
+    scratch_root = settings.SCRATCH_DIR or tempfile.gettempdir()
+    if os.path.isdir(scratch_root):
+        for entry in os.listdir(scratch_root):
+            path = os.path.join(scratch_root, entry)
+            if entry.startswith(files.SCRATCH_PREFIX) and os.path.getmtime(path) < cutoff:
+                shutil.rmtree(path, ignore_errors=True)
+                removed += 1
+    if removed:
+        logger.info("encoding cleanup removed %d folders", removed)
+    return removed

@@ -1,11 +1,77 @@
-"""Encoding tasks (long_tasks). The pipeline itself is built in media_app.encoding.pipeline."""
+"""Encoding tasks (long_tasks). The canvas is built in media_app.encoding.pipeline.
+
+Each task takes ids, calls one service step and returns; the services record the outcome on the
+media. Every ``encoding.*`` task acknowledges late and is requeued when its worker dies, so a
+killed encode is redone by the next worker (the steps are idempotent).
+"""
+
+import logging
 
 from celery import shared_task
 
+from media_app.services import encoding as svc
+from media_app.services import encoding_chunks as chunks
 
-@shared_task(name="encoding.media_encode", acks_late=True, reject_on_worker_lost=True)
+logger = logging.getLogger(__name__)
+
+LONG = {"acks_late": True, "reject_on_worker_lost": True}
+
+
+@shared_task(name="encoding.media_encode", **LONG)
 def media_encode(media_id: int) -> None:
     """Entry point: probe, classify and start the rest of the pipeline for one media."""
     from media_app.encoding.pipeline import pipeline_start
 
     pipeline_start(media_id=media_id)
+
+
+@shared_task(name="encoding.ladder", **LONG)
+def ladder(media_id: int, run: str) -> None:
+    svc.encoding_ladder(media_id=media_id, run=run)
+
+
+@shared_task(name="encoding.audio_hls", **LONG)
+def audio_hls(media_id: int, run: str) -> None:
+    svc.encoding_audio(media_id=media_id, run=run)
+
+
+@shared_task(name="encoding.extras", **LONG)
+def extras(media_id: int, run: str) -> None:
+    svc.encoding_extras(media_id=media_id, run=run)
+
+
+@shared_task(name="encoding.finish", **LONG)
+def finish(media_id: int, run: str) -> None:
+    svc.encoding_finish(media_id=media_id, run=run)
+
+
+# Chord members store a (tiny) result: the chord counts them to know when to join.
+@shared_task(name="encoding.chunk", ignore_result=False, **LONG)
+def chunk(media_id: int, run: str, index: int) -> int:
+    chunks.encoding_chunk(media_id=media_id, run=run, index=index)
+    return index
+
+
+@shared_task(name="encoding.audio_track", ignore_result=False, **LONG)
+def audio_track(media_id: int, run: str) -> str:
+    chunks.encoding_audio_track(media_id=media_id, run=run)
+    return "audio"
+
+
+@shared_task(name="encoding.join", **LONG)
+def join(media_id: int, run: str) -> None:
+    chunks.encoding_join(media_id=media_id, run=run)
+
+
+# The stuck-encoding check only reads and writes rows: it runs on the short queue so that it never
+# waits behind the hour-long encodes it is meant to watch.
+@shared_task(name="housekeeping.encodings_stuck")
+def encodings_stuck() -> None:
+    requeued, failed = svc.encodings_stuck_handle()
+    logger.info("stuck encodings: %d requeued, %d failed", requeued, failed)
+
+
+# Cleanup runs where the scratch space and the media volume are: on a long worker.
+@shared_task(name="encoding.cleanup")
+def encoding_cleanup() -> None:
+    svc.encoding_scratch_cleanup()

@@ -205,6 +205,12 @@ ENCODE_STUCK_AFTER_SECONDS = int(setting("ENCODE_STUCK_AFTER_SECONDS"))
 
 LOGGING = {
     "version": 1,
+ENCODE_AUDIO_KBPS = int(setting("ENCODE_AUDIO_KBPS"))
+ENCODE_MAX_ATTEMPTS = int(setting("ENCODE_MAX_ATTEMPTS"))
+# Chunked encoding joins its chunks in a chord, which counts finished parts in a result backend.
+# Only tasks that declare ignore_result=False store anything (CELERY_TASK_IGNORE_RESULT above).
+CELERY_RESULT_BACKEND = setting("CELERY_RESULT_BACKEND") or CELERY_BROKER_URL
+CELERY_RESULT_EXPIRES = 24 * 3600
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},

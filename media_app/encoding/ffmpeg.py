@@ -1,0 +1,610 @@
+"""Pure helpers around ffmpeg and ffprobe: build argv lists, parse ffprobe JSON, plan the ladder.
+
+Nothing here runs a process, touches the database or reads settings: callers pass every value,
+so each function is tested with plain data. The command shapes follow the measurements in
+``docs/performance.md`` (decode once, ``split`` + ``scale`` into N x264 encoders, keyframes forced
+on a fixed cadence so that every rendition cuts its segments at the same instants).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+
+class BadInput(Exception):
+    """The upload cannot be encoded; the message is shown to people as it is."""
+
+
+# Containers ffprobe reports for still images (``image2`` plus the ``*_pipe`` demuxers).
+IMAGE_FORMATS = {"image2", "gif", "apng", "webp_pipe", "png_pipe", "jpeg_pipe", "bmp_pipe"}
+IMAGE_CODECS = {"mjpeg", "png", "gif", "webp", "bmp", "tiff", "apng", "jpegxl"}
+
+# Frame-size limits: below a 16 px side nothing is watchable; above 8K (and beyond H.264 level 6.2)
+# decoding a single frame costs hundreds of MB, so such files are refused before any decode.
+MIN_SIDE = 16
+MAX_SIDE = 8192
+MAX_FPS = 60
+
+
+@dataclass(frozen=True)
+class VideoStream:
+    codec: str
+    width: int  # as displayed: rotation already applied
+    height: int
+    fps: Fraction
+    pix_fmt: str
+    rotation: int
+    bitrate: int
+    frames: int | None
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What ffprobe says about a file, reduced to what the pipeline decides on."""
+
+    format_name: str
+    duration: float
+    size: int
+    bitrate: int
+    video: VideoStream | None
+    has_audio: bool
+    audio_codec: str = ""
+    raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def is_image(self) -> bool:
+        if self.video is None:
+            return False
+        if self.format_name in IMAGE_FORMATS:
+            return True
+        return self.video.codec in IMAGE_CODECS and (self.video.frames or 0) <= 1
+
+
+def probe_argv(path: str) -> list[str]:
+    return [
+        "ffprobe",
+        "-v",
+        "error",
+        "-print_format",
+        "json",
+        "-show_format",
+        "-show_streams",
+        path,
+    ]
+
+
+def _fraction(raw: str | None) -> Fraction:
+    try:
+        value = Fraction(raw or "0")
+    except (ValueError, ZeroDivisionError):
+        return Fraction(0)
+    return value
+
+
+def _rotation(stream: dict) -> int:
+    for side in stream.get("side_data_list") or []:
+        if "rotation" in side:
+            return int(float(side["rotation"])) % 360
+    return int(float((stream.get("tags") or {}).get("rotate", 0) or 0)) % 360
+
+
+def _int(raw, default: int = 0) -> int:
+    try:
+        return int(float(raw))
+    except (TypeError, ValueError):
+        return default
+
+
+def parse_probe(text: str) -> Probe:
+    """Reduce ffprobe's JSON to a :class:`Probe`; raises :class:`BadInput` when it is useless."""
+    try:
+        data = json.loads(text or "{}")
+    except json.JSONDecodeError as exc:
+        raise BadInput("The file could not be read as media.") from exc
+    return parse_probe_data(data)
+
+
+def parse_probe_data(data: dict) -> Probe:
+    """:func:`parse_probe` for JSON already decoded (as stored in ``Media.media_info``)."""
+    fmt = data.get("format") or {}
+    streams = data.get("streams") or []
+    video = None
+    audio = None
+    for stream in streams:
+        kind = stream.get("codec_type")
+        disposition = stream.get("disposition") or {}
+        if kind == "video" and video is None and not disposition.get("attached_pic"):
+            video = stream
+        elif kind == "audio" and audio is None:
+            audio = stream
+    vs = None
+    if video is not None:
+        rotation = _rotation(video)
+        width, height = _int(video.get("width")), _int(video.get("height"))
+        if rotation in (90, 270):
+            width, height = height, width
+        fps = _fraction(video.get("avg_frame_rate")) or _fraction(video.get("r_frame_rate"))
+        frames = video.get("nb_frames")
+        vs = VideoStream(
+            codec=video.get("codec_name", ""),
+            width=width,
+            height=height,
+            fps=fps,
+            pix_fmt=video.get("pix_fmt", ""),
+            rotation=rotation,
+            bitrate=_int(video.get("bit_rate")),
+            frames=_int(frames) if frames is not None else None,
+        )
+    duration = float(fmt.get("duration") or 0) or max(
+        (float(s.get("duration") or 0) for s in streams), default=0.0
+    )
+    return Probe(
+        format_name=(fmt.get("format_name") or "").split(",")[0],
+        duration=duration,
+        size=_int(fmt.get("size")),
+        bitrate=_int(fmt.get("bit_rate")),
+        video=vs,
+        has_audio=audio is not None,
+        audio_codec=(audio or {}).get("codec_name", ""),
+        raw=data,
+    )
+
+
+def probe_error_reason(stderr: str) -> str:
+    """A sentence a person can act on, from ffprobe's complaint about a file."""
+    text = (stderr or "").strip()
+    detail = text.splitlines()[-1] if text else ""
+    if "moov atom not found" in text:
+        return (
+            "The file is incomplete or corrupt: its index (moov atom) is missing. Upload it again."
+        )
+    if "Invalid data found" in text:
+        return "The file is not a video, audio or image that can be read."
+    return f"The file could not be read as media ({detail[:200] or 'unknown error'})."
+
+
+def classify(probe: Probe) -> str:
+    """``video``, ``audio`` or ``image`` from the streams; raises :class:`BadInput` otherwise."""
+    if probe.video is None:
+        if probe.has_audio:
+            if probe.duration <= 0:
+                raise BadInput("The audio track is empty.")
+            return "audio"
+        raise BadInput("The file holds no video or audio stream.")
+    v = probe.video
+    if v.width <= 0 or v.height <= 0:
+        raise BadInput("The video stream has no picture size.")
+    if min(v.width, v.height) < MIN_SIDE:
+        raise BadInput(
+            f"The picture is too small ({v.width}x{v.height}); each side needs {MIN_SIDE} px."
+        )
+    if max(v.width, v.height) > MAX_SIDE:
+        raise BadInput(
+            f"The picture is too large ({v.width}x{v.height}); the limit is {MAX_SIDE} px a side."
+        )
+    if probe.is_image:
+        return "image"
+    if probe.duration <= 0:
+        raise BadInput("The video has no duration: it is empty or its index is broken.")
+    return "video"
+
+
+# --- the ladder ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rung:
+    """One rendition: its name in the HLS tree, picture size and bitrate cap."""
+
+    name: str
+    height: int
+    width: int
+    max_kbps: int
+    profile_id: int | None = None
+
+
+def scaled_width(src_w: int, src_h: int, height: int) -> int:
+    """Width ffmpeg's ``scale=-2:H`` gives: the aspect kept, rounded to an even number."""
+    # Half rounds up, as ffmpeg's av_rescale does (Python's round() would go to even).
+    return max(2, math.floor(src_w * height / (src_h * 2) + 0.5) * 2)
+
+
+def plan_ladder(
+    *, width: int, height: int, profiles: list[tuple[int, int, int | None]]
+) -> list[Rung]:
+    """Rungs for a source of ``width``x``height`` (as displayed).
+
+    ``profiles`` holds ``(height, max_kbps, profile_id)``. No rung is taller than the source; the
+    lowest rung is kept even for a smaller source (scaled to the source's height instead), so every
+    video gets at least one rendition.
+    """
+    ordered = sorted(profiles)
+    if not ordered:
+        raise ValueError("no encode profile is active")
+    rungs = [
+        Rung(f"{h}p", h, scaled_width(width, height, h), kbps, pid)
+        for h, kbps, pid in ordered
+        if h <= height
+    ]
+    if not rungs:
+        h, kbps, pid = ordered[0]
+        even = max(2, height - height % 2)
+        rungs = [Rung(f"{h}p", even, scaled_width(width, height, even), kbps, pid)]
+    return rungs
+
+
+def output_fps(fps: Fraction) -> Fraction:
+    """Frame rate of the renditions: the source's, capped, and 30 when it is unknown."""
+    if fps <= 0 or fps > 1000:
+        return Fraction(30)
+    return min(fps, Fraction(MAX_FPS)).limit_denominator(1001)
+
+
+def keyframe_expr(segment_seconds: int) -> str:
+    return f"expr:gte(t,n_forced*{segment_seconds})"
+
+
+def codecs_attr(level: str = "4.2", *, audio: bool = True) -> str:
+    """RFC 6381 CODECS for H.264 Main at ``level`` (what ``-profile:v main -level`` writes)."""
+    level_idc = round(float(level) * 10)
+    video = f"avc1.4d40{level_idc:02x}"
+    return f"{video},mp4a.40.2" if audio else video
+
+
+@dataclass(frozen=True)
+class EncodeOptions:
+    preset: str
+    crf: int
+    segment_seconds: int
+    threads: int
+    audio_kbps: int = 128
+    level: str = "4.2"
+
+
+def _x264_common(opts: EncodeOptions, fps: Fraction) -> list[str]:
+    # x264 counts keyint in frames; scene cuts are off so that forced keyframes are the only ones
+    # and every rung (and every chunk) cuts its segments at the same instants.
+    keyint = max(1, round(fps * opts.segment_seconds * 2))
+    return [
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        "-preset",
+        opts.preset,
+        "-crf",
+        str(opts.crf),
+        "-profile:v",
+        "main",
+        "-level:v",
+        opts.level,
+        "-force_key_frames",
+        keyframe_expr(opts.segment_seconds),
+        "-x264-params",
+        f"scenecut=0:open_gop=0:keyint={keyint}",
+    ]
+
+
+def _x264_args(opts: EncodeOptions, rungs: list[Rung], fps: Fraction) -> list[str]:
+    args = _x264_common(opts, fps)
+    for i, rung in enumerate(rungs):
+        args += [f"-maxrate:v:{i}", f"{rung.max_kbps}k", f"-bufsize:v:{i}", f"{rung.max_kbps * 2}k"]
+    return args
+
+
+def _filter_graph(rungs: list[Rung], fps: Fraction, *, setsar: bool = True) -> str:
+    n = len(rungs)
+    head = f"[0:v:0]fps={fps.numerator}/{fps.denominator}"
+    head += f",split={n}" + "".join(f"[s{i}]" for i in range(n)) if n > 1 else "[s0]"
+    parts = [head]
+    for i, rung in enumerate(rungs):
+        sar = ",setsar=1" if setsar else ""
+        parts.append(f"[s{i}]scale={rung.width}:{rung.height}{sar}[o{i}]")
+    return ";".join(parts)
+
+
+def _common_head(threads: int) -> list[str]:
+    return ["ffmpeg", "-hide_banner", "-nostdin", "-y", "-v", "error", "-threads", str(threads)]
+
+
+def hls_args(*, segment_seconds: int, out_dir: str, var_stream_map: str) -> list[str]:
+    return [
+        "-f",
+        "hls",
+        "-hls_time",
+        str(segment_seconds),
+        # EVENT while encoding: players may start on the first segments; closed as VOD at the end.
+        "-hls_playlist_type",
+        "event",
+        "-hls_segment_type",
+        "fmp4",
+        "-hls_fmp4_init_filename",
+        "init.mp4",
+        "-hls_flags",
+        "independent_segments+temp_file",
+        "-master_pl_name",
+        "ffmpeg-master.m3u8",
+        "-var_stream_map",
+        var_stream_map,
+        "-hls_segment_filename",
+        f"{out_dir}/%v/seg_%05d.m4s",
+        f"{out_dir}/%v/index.m3u8",
+    ]
+
+
+def ladder_hls_argv(
+    *,
+    src: str,
+    out_dir: str,
+    rungs: list[Rung],
+    fps: Fraction,
+    with_audio: bool,
+    opts: EncodeOptions,
+) -> list[str]:
+    """One ffmpeg: decode once, ``split`` to every rung, write fMP4 HLS for all of them.
+
+    Audio is encoded once into its own rendition that every video variant refers to.
+    Progress goes to stdout (``-progress pipe:1``).
+    """
+    argv = [*_common_head(opts.threads), "-i", src, "-filter_complex", _filter_graph(rungs, fps)]
+    for i in range(len(rungs)):
+        argv += ["-map", f"[o{i}]"]
+    if with_audio:
+        argv += ["-map", "0:a:0", "-c:a", "aac", "-b:a", f"{opts.audio_kbps}k", "-ac", "2"]
+    argv += _x264_args(opts, rungs, fps)
+    streams = [
+        f"v:{i},agroup:aud,name:{r.name}" if with_audio else f"v:{i},name:{r.name}"
+        for i, r in enumerate(rungs)
+    ]
+    if with_audio:
+        streams.append("a:0,agroup:aud,name:audio,default:yes")
+    argv += ["-progress", "pipe:1", "-nostats"]
+    argv += hls_args(
+        segment_seconds=opts.segment_seconds, out_dir=out_dir, var_stream_map=" ".join(streams)
+    )
+    return argv
+
+
+def audio_hls_argv(*, src: str, out_dir: str, opts: EncodeOptions) -> list[str]:
+    """Audio-only media: one AAC stereo rendition in fMP4 HLS."""
+    return [
+        *_common_head(opts.threads),
+        "-i",
+        src,
+        "-map",
+        "0:a:0",
+        "-c:a",
+        "aac",
+        "-b:a",
+        f"{opts.audio_kbps}k",
+        "-ac",
+        "2",
+        "-progress",
+        "pipe:1",
+        "-nostats",
+        *hls_args(
+            segment_seconds=opts.segment_seconds,
+            out_dir=out_dir,
+            var_stream_map="a:0,name:audio",
+        ),
+    ]
+
+
+# --- stills ---------------------------------------------------------------------------------
+
+
+def frame_argv(*, src: str, dst: str, at: float, max_width: int, threads: int = 2) -> list[str]:
+    """One JPEG frame at ``at`` seconds, at most ``max_width`` wide (never upscaled)."""
+    # No seek at 0: seeking a still image (image2) yields no frame at all.
+    seek = ["-ss", f"{at:.3f}"] if at > 0 else []
+    return [
+        *_common_head(threads),
+        *seek,
+        "-i",
+        src,
+        "-map",
+        "0:v:0",
+        "-frames:v",
+        "1",
+        "-vf",
+        f"scale='min({max_width},iw)':-2,setsar=1",
+        "-q:v",
+        "3",
+        "-f",
+        "image2",
+        "-update",
+        "1",
+        dst,
+    ]
+
+
+def sprites_argv(
+    *, src: str, dst: str, interval: float, columns: int, rows: int, tile_w: int, tile_h: int
+) -> list[str]:
+    """A sheet of ``columns`` x ``rows`` thumbnails, one every ``interval`` seconds."""
+    graph = (
+        f"fps=1/{interval:.4f},"
+        f"scale={tile_w}:{tile_h}:force_original_aspect_ratio=decrease,"
+        f"pad={tile_w}:{tile_h}:(ow-iw)/2:(oh-ih)/2,setsar=1,"
+        f"tile={columns}x{rows}"
+    )
+    return [
+        *_common_head(2),
+        "-i",
+        src,
+        "-map",
+        "0:v:0",
+        "-vf",
+        graph,
+        "-frames:v",
+        "1",
+        "-q:v",
+        "4",
+        "-f",
+        "image2",
+        "-update",
+        "1",
+        dst,
+    ]
+
+
+def preview_argv(*, src: str, dst: str, start: float, seconds: float, height: int) -> list[str]:
+    """A short, silent, looping animated WebP for hover previews."""
+    return [
+        *_common_head(2),
+        "-ss",
+        f"{start:.3f}",
+        "-t",
+        f"{seconds:.3f}",
+        "-i",
+        src,
+        "-map",
+        "0:v:0",
+        "-an",
+        "-vf",
+        f"fps=8,scale=-2:'min({height},ih)'",
+        "-c:v",
+        "libwebp_anim",
+        "-quality",
+        "60",
+        "-loop",
+        "0",
+        "-f",
+        "webp",
+        dst,
+    ]
+
+
+def pdf_page_argv(*, src: str, dst_stem: str, max_width: int) -> list[str]:
+    """First page of a PDF as ``<dst_stem>.jpg`` (poppler-utils' pdftoppm)."""
+    return [
+        "pdftoppm",
+        "-f",
+        "1",
+        "-l",
+        "1",
+        "-singlefile",
+        "-jpeg",
+        "-scale-to-x",
+        str(max_width),
+        "-scale-to-y",
+        "-1",
+        src,
+        dst_stem,
+    ]
+
+
+# --- chunked encoding ------------------------------------------------------------------------
+
+
+def split_argv(*, src: str, pattern: str, chunk_seconds: int) -> list[str]:
+    """Cut the video stream, without re-encoding, at the first keyframe after each boundary."""
+    return [
+        *_common_head(2),
+        "-i",
+        src,
+        "-map",
+        "0:v:0",
+        "-c",
+        "copy",
+        "-f",
+        "segment",
+        "-segment_time",
+        str(chunk_seconds),
+        "-reset_timestamps",
+        "1",
+        "-segment_list_type",
+        "csv",
+        "-segment_list",
+        pattern.rsplit("/", 1)[0] + "/chunks.csv",
+        pattern,
+    ]
+
+
+def chunk_encode_argv(
+    *, src: str, outputs: list[str], rungs: list[Rung], fps: Fraction, opts: EncodeOptions
+) -> list[str]:
+    """Decode one chunk once; one video-only MP4 per rung (audio is encoded once, elsewhere)."""
+    argv = [*_common_head(opts.threads), "-i", src, "-filter_complex", _filter_graph(rungs, fps)]
+    for i, (out, rung) in enumerate(zip(outputs, rungs, strict=True)):
+        caps = ["-maxrate", f"{rung.max_kbps}k", "-bufsize", f"{rung.max_kbps * 2}k"]
+        argv += ["-map", f"[o{i}]", "-an", *_x264_common(opts, fps), *caps, "-f", "mp4", out]
+    return argv
+
+
+def audio_encode_argv(*, src: str, dst: str, audio_kbps: int) -> list[str]:
+    return [
+        *_common_head(1),
+        "-i",
+        src,
+        "-map",
+        "0:a:0",
+        "-vn",
+        "-c:a",
+        "aac",
+        "-b:a",
+        f"{audio_kbps}k",
+        "-ac",
+        "2",
+        "-f",
+        "mp4",
+        dst,
+    ]
+
+
+def concat_argv(*, list_file: str, dst: str) -> list[str]:
+    return [
+        *_common_head(2),
+        "-f",
+        "concat",
+        "-safe",
+        "0",
+        "-i",
+        list_file,
+        "-map",
+        "0:v:0",
+        "-c",
+        "copy",
+        "-f",
+        "mp4",
+        dst,
+    ]
+
+
+def package_argv(
+    *, videos: list[str], audio: str | None, rungs: list[Rung], out_dir: str, segment_seconds: int
+) -> list[str]:
+    """Stream-copy finished per-rung MP4s (and one audio file) into fMP4 HLS."""
+    argv = [*_common_head(2)]
+    for v in videos:
+        argv += ["-i", v]
+    if audio:
+        argv += ["-i", audio]
+    for i in range(len(videos)):
+        argv += ["-map", f"{i}:v:0"]
+    if audio:
+        argv += ["-map", f"{len(videos)}:a:0"]
+    argv += ["-c", "copy"]
+    streams = [
+        f"v:{i},agroup:aud,name:{r.name}" if audio else f"v:{i},name:{r.name}"
+        for i, r in enumerate(rungs)
+    ]
+    if audio:
+        streams.append("a:0,agroup:aud,name:audio,default:yes")
+    argv += hls_args(
+        segment_seconds=segment_seconds, out_dir=out_dir, var_stream_map=" ".join(streams)
+    )
+    return argv
+
+
+def sprite_grid(
+    duration: float, *, max_tiles: int = 100, columns: int = 10
+) -> tuple[float, int, int]:
+    """``(interval, columns, rows)``: at most ``max_tiles`` frames spread over the video."""
+    interval = max(1.0, duration / max_tiles)
+    count = max(1, min(max_tiles, math.ceil(duration / interval)))
+    cols = min(columns, count)
+    return interval, cols, math.ceil(count / cols)

@@ -1,0 +1,100 @@
+"""Running ffmpeg and friends: progress from ``-progress pipe:1``, a readable error tail.
+
+A child process must never outlive the worker that started it: on Linux it gets SIGKILL when
+its parent dies (``PR_SET_PDEATHSIG``), so a worker killed mid-encode leaves no orphan ffmpeg
+writing into a directory the next attempt is rebuilding.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+
+logger = logging.getLogger(__name__)
+
+PR_SET_PDEATHSIG = 1
+
+
+class ToolFailed(Exception):
+    """A tool exited non-zero; ``tail`` holds the end of what it printed."""
+
+    def __init__(self, argv: list[str], returncode: int, tail: str):
+        super().__init__(f"{argv[0]} exited with {returncode}: {tail[-300:]}")
+        self.returncode = returncode
+        self.tail = tail
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def run(argv: list[str], *, timeout: float = 300) -> str:
+    """Run a short tool; its stdout, or :class:`ToolFailed`."""
+    logger.debug("running %s", " ".join(argv))
+    try:
+        proc = subprocess.run(
+            argv,
+            capture_output=True,
+            timeout=timeout,
+            preexec_fn=_die_with_parent,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise ToolFailed(argv, -1, f"timed out after {timeout:.0f} s") from exc
+    if proc.returncode != 0:
+        raise ToolFailed(argv, proc.returncode, proc.stderr.decode(errors="replace")[-2000:])
+    return proc.stdout.decode(errors="replace")
+
+
+def run_with_progress(
+    argv: list[str],
+    *,
+    on_progress: Callable[[float], None],
+    every: float = 3.0,
+    on_tick: Callable[[], None] | None = None,
+) -> None:
+    """Run ffmpeg with ``-progress pipe:1``.
+
+    ``on_progress(seconds_done)`` is called at most every ``every`` seconds (the database is
+    written at that pace, not at ffmpeg's); ``on_tick()`` on each progress block (cheap checks,
+    such as whether the first segments can be published).
+    """
+    logger.info("running %s", " ".join(argv))
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            preexec_fn=_die_with_parent,
+        )
+        last = 0.0
+        done = 0.0
+        try:
+            assert proc.stdout is not None
+            for raw in proc.stdout:
+                key, _, value = raw.decode(errors="replace").strip().partition("=")
+                if key in ("out_time_us", "out_time_ms") and value.lstrip("-").isdigit():
+                    done = max(done, int(value) / 1_000_000)
+                elif key == "progress":
+                    if on_tick is not None:
+                        on_tick()
+                    now = time.monotonic()
+                    if now - last >= every:
+                        last = now
+                        on_progress(done)
+            proc.wait()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        if proc.returncode != 0:
+            err.seek(0)
+            raise ToolFailed(argv, proc.returncode, err.read().decode(errors="replace")[-2000:])

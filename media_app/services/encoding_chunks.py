@@ -1,0 +1,1 @@
+"""Chunked encoding of long videos (filled in below)."""
