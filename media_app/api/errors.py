@@ -1,7 +1,32 @@
-"""Error bodies are always JSON ``{"detail": ...}`` (or field errors), never an HTML trace."""
+"""Error bodies are always JSON ``{"detail": ...}`` (or ``{field: [message]}``), never HTML.
 
+Services raise :class:`~media_app.services.errors.ServiceError` (400, or its ``status_code``,
+e.g. 413) and :class:`~media_app.services.errors.NotAllowed` (403); Django's ``Http404`` and
+``PermissionDenied`` keep their message instead of DRF's generic one.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from media_app.services.errors import ServiceError
+
+
+def _message(exc: Exception, default: str) -> str:
+    text = str(exc.args[0]) if exc.args and exc.args[0] else ""
+    return text or default
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, ServiceError):
+        body = {exc.field: [exc.message]} if exc.field else {"detail": exc.message}
+        if exc.field:
+            body["detail"] = exc.message
+        return Response(body, status=getattr(exc, "status_code", status.HTTP_400_BAD_REQUEST))
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(_message(exc, exceptions.NotFound.default_detail))
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(_message(exc, exceptions.PermissionDenied.default_detail))
     return drf_exception_handler(exc, context)

@@ -65,3 +65,315 @@ def user_can_edit_media(*, user, media: Media) -> bool:
     return bool(
         user and user.is_authenticated and (media.user_id == user.id or user.can_edit_media)
     )
+
+
+# --- listings, search and feeds -----------------------------------------------------------
+
+# Columns a client may sort a listing by (MediaCMS's ``sort_by``); the value is the model field.
+SORT_FIELDS = {
+    "title": "title",
+    "add_date": "add_date",
+    "edit_date": "edit_date",
+    "views": "views",
+    "likes": "likes",
+}
+UPLOAD_DATE_DAYS = {"today": 1, "this_week": 7, "this_month": 31, "this_year": 365}
+# MediaCMS's ``duration`` buckets, in minutes.
+DURATION_MINUTES = {"0-20": (0, 20), "20-40": (20, 40), "40-60": (40, 60), "60-120": (60, 120)}
+RELATED_MEDIA_LIMIT = 12
+SEARCH_TITLES_LIMIT = 40
+
+
+def _ordered(qs: QuerySet[Media], *, sort_by: str = "", ordering: str = "") -> QuerySet[Media]:
+    """Order by one of :data:`SORT_FIELDS`: ``sort_by=views`` with ``ordering=asc|desc``, or the
+    combined ``views_desc`` form. Unknown columns fall back to the newest first."""
+    field, direction = sort_by or "", ordering if ordering in ("asc", "desc") else "desc"
+    for suffix in ("_asc", "_desc"):
+        if field.endswith(suffix):
+            field, direction = field[: -len(suffix)], suffix[1:]
+    column = SORT_FIELDS.get(field, "add_date")
+    sign = "" if direction == "asc" else "-"
+    return qs.order_by(f"{sign}{column}", f"{sign}id")
+
+
+def _filtered(
+    qs: QuerySet[Media],
+    *,
+    media_type: str = "",
+    tag: str = "",
+    q: str = "",
+    category: str = "",
+    upload_date: str = "",
+    duration: str = "",
+) -> QuerySet[Media]:
+    if media_type:
+        qs = qs.filter(media_type=media_type)
+    if tag:
+        qs = qs.filter(tags__title=tag.strip().lower())
+    if category:
+        qs = qs.filter(categories__title__icontains=category.strip())
+    if q:
+        words = q.split()[:10]
+        for word in words:
+            qs = qs.filter(
+                Q(title__icontains=word)
+                | Q(description__icontains=word)
+                | Q(tags__title__icontains=word)
+            )
+    if upload_date in UPLOAD_DATE_DAYS:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        qs = qs.filter(add_date__gte=timezone.now() - timedelta(days=UPLOAD_DATE_DAYS[upload_date]))
+    if duration in DURATION_MINUTES:
+        low, high = DURATION_MINUTES[duration]
+        qs = qs.filter(duration__gte=low * 60, duration__lt=high * 60)
+    if tag or category or q:
+        # Joins through tags/categories can repeat a row; a subquery keeps ordering simple.
+        qs = Media.objects.filter(pk__in=qs.values("pk")).select_related("user")
+    return qs
+
+
+def media_listing(
+    *,
+    user,
+    author: str = "",
+    show: str = "",
+    media_type: str = "",
+    tag: str = "",
+    q: str = "",
+    sort_by: str = "",
+    ordering: str = "",
+    upload_date: str = "",
+    duration: str = "",
+    publish_state: str = "",
+) -> QuerySet[Media]:
+    """``GET /api/v1/media``: the page's rows with their tags prefetched (constant queries)."""
+    qs = media_list(user=user, author=author or None)
+    if publish_state and author:
+        # Only meaningful in an owner's (or editor's) view of an author: others see public only.
+        qs = qs.filter(state=publish_state)
+    qs = _filtered(
+        qs, media_type=media_type, tag=tag, q=q, upload_date=upload_date, duration=duration
+    )
+    if show == "featured":
+        qs = qs.filter(featured=True)
+    if show == "recommended" and not sort_by:
+        qs = qs.order_by("-views", "-likes", "-add_date", "-id")
+    else:
+        qs = _ordered(qs, sort_by=sort_by, ordering=ordering)
+    return qs.prefetch_related("tags")
+
+
+def media_search(
+    *,
+    user,
+    q: str = "",
+    category: str = "",
+    tag: str = "",
+    media_type: str = "",
+    author: str = "",
+    upload_date: str = "",
+    sort_by: str = "",
+    ordering: str = "",
+) -> QuerySet[Media]:
+    """``GET /api/v1/search``: listable media only, whoever asks."""
+    qs = media_base_qs().filter(media_listable_q())
+    if author:
+        qs = qs.filter(user__username=author)
+    qs = _filtered(
+        qs, media_type=media_type, tag=tag, q=q, category=category, upload_date=upload_date
+    )
+    return _ordered(qs, sort_by=sort_by, ordering=ordering).prefetch_related("categories")
+
+
+def media_detail(*, user, friendly_token: str) -> Media | None:
+    """The media with what its detail page shows (encodings, tags, categories) prefetched."""
+    from django.db.models import Prefetch
+
+    from media_app.models import Encoding
+
+    encodings = Encoding.objects.filter(chunk=False).select_related("profile")
+    return (
+        media_visible(user=user)
+        .prefetch_related("tags", "categories", Prefetch("encodings", queryset=encodings))
+        .filter(friendly_token=friendly_token)
+        .first()
+    )
+
+
+def media_related(*, media: Media, limit: int = RELATED_MEDIA_LIMIT) -> QuerySet[Media]:
+    """Listable media like this one: same author or a shared tag or category first."""
+    from django.db.models import Case, Exists, IntegerField, OuterRef, When
+
+    through_tags = Media.tags.through.objects.filter(
+        media_id=OuterRef("pk"),
+        tag_id__in=Media.tags.through.objects.filter(media_id=media.pk).values("tag_id"),
+    )
+    through_cats = Media.categories.through.objects.filter(
+        media_id=OuterRef("pk"),
+        category_id__in=Media.categories.through.objects.filter(media_id=media.pk).values(
+            "category_id"
+        ),
+    )
+    return (
+        media_base_qs()
+        .filter(media_listable_q())
+        .exclude(pk=media.pk)
+        .annotate(
+            closeness=Case(
+                When(Exists(through_tags), then=3),
+                When(Exists(through_cats), then=2),
+                When(user_id=media.user_id, then=1),
+                default=0,
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("-closeness", "-views", "-add_date", "-id")[:limit]
+    )
+
+
+def media_for_action(*, user, session_key: str | None, action: str) -> QuerySet[Media]:
+    """Media this person (or anonymous session) liked, watched…, newest first; only media
+    they may still see."""
+    from django.db.models import Max
+
+    if user is not None and user.is_authenticated:
+        actor = Q(actions__user=user)
+    elif session_key:
+        actor = Q(actions__session_key=session_key, actions__user__isnull=True)
+    else:
+        return Media.objects.none()
+    return (
+        media_visible(user=user)
+        .filter(actor, actions__action=action)
+        .annotate(acted_at=Max("actions__action_date"))
+        .order_by("-acted_at", "-id")
+    )
+
+
+def media_reports(*, media: Media, viewer) -> QuerySet:
+    """The reports on a media, for its owner or an editor."""
+    from media_app.models import MediaAction
+    from media_app.services.errors import NotAllowed
+
+    if not user_can_edit_media(user=viewer, media=media):
+        raise NotAllowed("Only the owner or an editor may read the reports.")
+    return MediaAction.objects.filter(media=media, action=MediaAction.Action.REPORT).order_by(
+        "-action_date", "-id"
+    )
+
+
+def media_for_management(
+    *,
+    viewer,
+    state: str = "",
+    encoding_status: str = "",
+    media_type: str = "",
+    featured: bool | None = None,
+    is_reviewed: bool | None = None,
+    category: str = "",
+    sort_by: str = "",
+    ordering: str = "",
+) -> QuerySet[Media]:
+    """Every media, for editors (``/api/v1/manage_media``); ``is_reviewed=False`` is the queue."""
+    from media_app.services.errors import NotAllowed
+
+    if not sees_everything(viewer):
+        raise NotAllowed("Only editors manage media.")
+    qs = media_base_qs()
+    if state:
+        qs = qs.filter(state=state)
+    if encoding_status:
+        qs = qs.filter(encoding_status=encoding_status)
+    if media_type:
+        qs = qs.filter(media_type=media_type)
+    if featured is not None:
+        qs = qs.filter(featured=featured)
+    if is_reviewed is not None:
+        qs = qs.filter(is_reviewed=is_reviewed)
+    if category:
+        qs = Media.objects.filter(
+            pk__in=qs.filter(categories__title=category).values("pk")
+        ).select_related("user")
+    return _ordered(qs, sort_by=sort_by, ordering=ordering)
+
+
+# --- comments ---------------------------------------------------------------------------
+
+
+def _comment_qs():
+    from media_app.models import Comment
+
+    return Comment.objects.select_related("user", "media", "parent")
+
+
+def comments_of_media(*, media: Media) -> QuerySet:
+    """Comments of one media (the caller has been shown the media already), newest first."""
+    return _comment_qs().filter(media=media).order_by("-add_date", "-id")
+
+
+def comments_listing(*, user, author: str = "") -> QuerySet:
+    """``GET /api/v1/comments``: comments on media the caller may find in listings (plus their
+    own media); editors see all."""
+    qs = _comment_qs()
+    if not sees_everything(user):
+        q = media_listable_q()
+        if user is not None and user.is_authenticated:
+            q |= Q(user=user)
+        qs = qs.filter(media__in=Media.objects.filter(q))
+    if author:
+        qs = qs.filter(user__username=author)
+    return qs.order_by("-add_date", "-id")
+
+
+def comment_get(*, media: Media, uid) -> object | None:
+    return _comment_qs().filter(media=media, uid=uid).first()
+
+
+def comments_for_management(*, viewer) -> QuerySet:
+    from media_app.services.errors import NotAllowed
+
+    if not sees_everything(viewer):
+        raise NotAllowed("Only editors manage comments.")
+    return _comment_qs().order_by("-add_date", "-id")
+
+
+# --- taxonomy ---------------------------------------------------------------------------
+
+
+def _listable_media_of(relation: str):
+    """Per-row count and most-viewed thumbnail of the listable media under a tag/category."""
+    from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    listable = Media.objects.filter(media_listable_q(), **{relation: OuterRef("pk")})
+    count = listable.order_by().values(relation).annotate(n=Count("id")).values("n")[:1]
+    thumb = listable.exclude(thumbnail="").order_by("-views", "-id").values("thumbnail")[:1]
+    return {
+        "listable_count": Coalesce(Subquery(count, output_field=IntegerField()), Value(0)),
+        "listable_thumbnail": Subquery(thumb),
+    }
+
+
+def tag_listing() -> QuerySet:
+    """Tags carried by listable media, the most used first. Counts never include media a
+    visitor could not find, and a tag only private media carry is not shown at all."""
+    from media_app.models import Tag
+
+    return (
+        Tag.objects.annotate(**_listable_media_of("tags"))
+        .filter(listable_count__gt=0)
+        .order_by("-listable_count", "title")
+    )
+
+
+def category_listing() -> QuerySet:
+    from media_app.models import Category
+
+    return (
+        Category.objects.select_related("user")
+        .annotate(**_listable_media_of("categories"))
+        .order_by("title")
+    )

@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from media_app.models import Media, MediaAction
-from media_app.services.errors import ServiceError
+from media_app.services.errors import NotAllowed, ServiceError
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +86,9 @@ def _check_report_threshold(media_id: int) -> None:
 
 
 @transaction.atomic
-def media_reports_reset(*, media: Media) -> None:
+def media_reports_reset(*, media: Media, by=None) -> None:
+    """Forget the reports on a media. ``by``, when given, must be an editor."""
+    if by is not None and not (by.is_authenticated and by.can_edit_media):
+        raise NotAllowed("Only editors reset reports.")
     MediaAction.objects.filter(media=media, action=Action.REPORT).delete()
     Media.objects.filter(pk=media.pk).update(reported_times=0)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django.db import transaction
 
 from media_app.models import Comment, Media
@@ -33,3 +35,21 @@ def comment_delete(*, comment: Comment, by) -> None:
     if not allowed:
         raise NotAllowed("Only the author, the media's owner or an editor may delete a comment.")
     comment.delete()
+
+
+MAX_BULK_DELETE = 50
+
+
+@transaction.atomic
+def comments_delete_many(*, uids: list[str], by) -> int:
+    """Editors delete up to 50 comments at once (``/api/v1/manage_comments``)."""
+    if not by.can_edit_media:
+        raise NotAllowed("Only editors manage comments.")
+    if len(uids) > MAX_BULK_DELETE:
+        raise ServiceError(f"At most {MAX_BULK_DELETE} comments at a time.", field="comment_ids")
+    try:
+        parsed = [uuid.UUID(str(uid)) for uid in uids]
+    except ValueError:
+        raise ServiceError("comment_ids holds an invalid id.", field="comment_ids") from None
+    deleted, _ = Comment.objects.filter(uid__in=parsed).delete()
+    return deleted

@@ -249,3 +249,26 @@ def media_review(*, media: Media, by, approve: bool, note: str = "") -> Media:
         note,
     )
     return media
+
+
+@transaction.atomic
+def media_set_featured(*, media: Media, by, featured: bool = True) -> Media:
+    """Editors feature media on the front page; only media anyone may list can be featured."""
+    if not by.can_edit_media:
+        raise NotAllowed("Only editors feature media.")
+    if featured and not media.is_listable:
+        raise ServiceError("Only public, reviewed and encoded media can be featured.")
+    media.featured = featured
+    media.save(update_fields=["featured", "edit_date"])
+    return media
+
+
+def media_delete_many(*, friendly_tokens: list[str], by) -> int:
+    """Editors delete several media at once (``/api/v1/manage_media``); answers how many."""
+    if not by.can_edit_media:
+        raise NotAllowed("Only editors manage media.")
+    deleted = 0
+    for media in Media.objects.filter(friendly_token__in=friendly_tokens[:100]):
+        media_delete(media=media, by=by)
+        deleted += 1
+    return deleted

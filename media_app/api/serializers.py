@@ -1,0 +1,551 @@
+"""Media, comments, taxonomy and encode profiles in MediaCMS's shapes (its field names).
+
+Output serializers only read what the selectors have already loaded (``select_related`` /
+``prefetch_related``), so a page of results costs the same number of queries whatever its
+length. Input serializers validate the shape of a request; the rules are in the services.
+"""
+
+from __future__ import annotations
+
+import logging
+import posixpath
+import re
+
+from django.core.files.storage import default_storage
+from django.templatetags.static import static
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from media_app.models import Category, Comment, EncodeProfile, Media, Tag
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_USER_THUMBNAIL = "images/user.png"
+
+
+def _absolute(context: dict, path: str | None) -> str | None:
+    if not path:
+        return None
+    request = context.get("request")
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+def file_url(name: str | None) -> str | None:
+    """The URL a stored file is served at (relative, e.g. ``/media/...``), or ``None``.
+
+    Every media file URL the API hands out is made here, so serving private files through
+    signed, expiring links is a change to this one function.
+    """
+    return default_storage.url(name) if name else None
+
+
+def human_size(size: int) -> str:
+    """MediaCMS's ``size`` string: megabytes with one decimal, e.g. ``"12.3MB"``."""
+    return f"{(size or 0) / 1_000_000:.1f}MB"
+
+
+def _user_thumbnail(user) -> str:
+    return user.logo.url if user.logo else static(DEFAULT_USER_THUMBNAIL)
+
+
+class _MediaLinks(serializers.ModelSerializer):
+    """Fields every media shape shares: links, author, thumbnail, duration."""
+
+    user = serializers.CharField(source="user.username", read_only=True)
+    url = serializers.SerializerMethodField()
+    api_url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+    preview_url = serializers.SerializerMethodField()
+    author_name = serializers.SerializerMethodField()
+    author_profile = serializers.SerializerMethodField()
+    author_thumbnail = serializers.SerializerMethodField()
+    author_verified = serializers.BooleanField(
+        source="user.is_verified_journalist",
+        read_only=True,
+        help_text="The author is a verified journalist (the badge).",
+    )
+    duration = serializers.SerializerMethodField()
+    size = serializers.SerializerMethodField()
+
+    def get_url(self, obj: Media) -> str:
+        return _absolute(self.context, f"/view?m={obj.friendly_token}")
+
+    def get_api_url(self, obj: Media) -> str:
+        return _absolute(self.context, f"/api/v1/media/{obj.friendly_token}")
+
+    def _thumbnail(self, obj: Media) -> str | None:
+        return file_url((obj.thumbnail or obj.poster).name or None)
+
+    def get_thumbnail_url(self, obj: Media) -> str | None:
+        return _absolute(self.context, self._thumbnail(obj))
+
+    def get_preview_url(self, obj: Media) -> str | None:
+        return _absolute(self.context, file_url(obj.preview.name or None))
+
+    def get_author_name(self, obj: Media) -> str:
+        return obj.user.name or obj.user.username
+
+    def get_author_profile(self, obj: Media) -> str:
+        return _absolute(self.context, f"/user/{obj.user.username}")
+
+    def get_author_thumbnail(self, obj: Media) -> str:
+        return _absolute(self.context, _user_thumbnail(obj.user))
+
+    def get_duration(self, obj: Media) -> int:
+        return round(obj.duration or 0)
+
+    def get_size(self, obj: Media) -> str:
+        return human_size(obj.size)
+
+
+MEDIA_LIST_FIELDS = (
+    "friendly_token",
+    "url",
+    "api_url",
+    "user",
+    "title",
+    "description",
+    "add_date",
+    "views",
+    "media_type",
+    "state",
+    "duration",
+    "thumbnail_url",
+    "is_reviewed",
+    "preview_url",
+    "author_name",
+    "author_profile",
+    "author_thumbnail",
+    "encoding_status",
+    "likes",
+    "dislikes",
+    "reported_times",
+    "featured",
+    "user_featured",
+    "size",
+    "author_verified",
+)
+
+
+class MediaSerializer(_MediaLinks):
+    """One media in a list (MediaCMS's MediaSerializer), plus ``author_verified``."""
+
+    class Meta:
+        model = Media
+        fields = MEDIA_LIST_FIELDS
+        read_only_fields = fields
+
+
+class MediaSearchSerializer(_MediaLinks):
+    categories_info = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Media
+        fields = (
+            "title",
+            "author_name",
+            "author_profile",
+            "thumbnail_url",
+            "add_date",
+            "views",
+            "description",
+            "friendly_token",
+            "duration",
+            "url",
+            "api_url",
+            "media_type",
+            "preview_url",
+            "categories_info",
+            "author_verified",
+        )
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_categories_info(self, obj: Media) -> list[dict]:
+        return _categories_info(obj)
+
+
+def _categories_info(obj: Media) -> list[dict]:
+    return [
+        {"title": c.title, "url": f"/search?c={c.title}", "is_lms_course": False}
+        for c in obj.categories.all()
+    ]
+
+
+_STREAM_INF = re.compile(r"RESOLUTION=\d+x(\d+)")
+
+
+def hls_playlists(master_name: str) -> dict[str, str]:
+    """``{"<height>_playlist": url}`` read from the master playlist the encoder published.
+
+    Reading the master (a few hundred bytes) rather than guessing folder names keeps this in
+    step with whatever layout the encoder writes.
+    """
+    try:
+        with default_storage.open(master_name, "rb") as fh:
+            text = fh.read(65536).decode("utf-8", "replace")
+    except OSError:
+        logger.warning("master playlist %s is missing", master_name)
+        return {}
+    base = posixpath.dirname(master_name)
+    found: dict[str, str] = {}
+    lines = [line.strip() for line in text.splitlines()]
+    for line, uri in zip(lines, [*lines[1:], ""], strict=True):
+        if not line.startswith("#EXT-X-STREAM-INF") or not uri or uri.startswith("#"):
+            continue
+        height = _STREAM_INF.search(line)
+        key = f"{height.group(1)}_playlist" if height else "audio_playlist"
+        found[key] = file_url(posixpath.normpath(posixpath.join(base, uri)))
+    return found
+
+
+class SingleMediaSerializer(_MediaLinks):
+    """Media detail (MediaCMS's SingleMediaSerializer). File URLs are relative, as there."""
+
+    poster_url = serializers.SerializerMethodField()
+    sprites_url = serializers.SerializerMethodField()
+    original_media_url = serializers.SerializerMethodField()
+    encodings_info = serializers.SerializerMethodField()
+    hls_info = serializers.SerializerMethodField()
+    categories_info = serializers.SerializerMethodField()
+    tags_info = serializers.SerializerMethodField()
+    edit_url = serializers.SerializerMethodField()
+    add_subtitle_url = serializers.SerializerMethodField()
+    is_shared = serializers.SerializerMethodField()
+    license = serializers.SerializerMethodField()
+    subtitles_info = serializers.SerializerMethodField()
+    chapter_data = serializers.SerializerMethodField()
+    ratings_info = serializers.SerializerMethodField()
+    slideshow_items = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Media
+        fields = (
+            "friendly_token",
+            "url",
+            "api_url",
+            "user",
+            "title",
+            "description",
+            "add_date",
+            "edit_date",
+            "media_type",
+            "state",
+            "is_shared",
+            "duration",
+            "thumbnail_url",
+            "poster_url",
+            "thumbnail_time",
+            "sprites_url",
+            "preview_url",
+            "author_name",
+            "author_profile",
+            "author_thumbnail",
+            "author_verified",
+            "encodings_info",
+            "encoding_status",
+            "views",
+            "likes",
+            "dislikes",
+            "reported_times",
+            "featured",
+            "user_featured",
+            "original_media_url",
+            "size",
+            "video_height",
+            "enable_comments",
+            "categories_info",
+            "is_reviewed",
+            "edit_url",
+            "tags_info",
+            "hls_info",
+            "license",
+            "subtitles_info",
+            "chapter_data",
+            "ratings_info",
+            "add_subtitle_url",
+            "allow_download",
+            "slideshow_items",
+        )
+        read_only_fields = fields
+
+    # Detail file URLs stay relative, as in MediaCMS (its player prefixes the site).
+    def get_thumbnail_url(self, obj: Media) -> str | None:
+        return self._thumbnail(obj)
+
+    def get_preview_url(self, obj: Media) -> str | None:
+        return file_url(obj.preview.name or None)
+
+    def get_poster_url(self, obj: Media) -> str | None:
+        return file_url(obj.poster.name or None)
+
+    def get_sprites_url(self, obj: Media) -> str | None:
+        return file_url(obj.sprites.name or None)
+
+    def get_original_media_url(self, obj: Media) -> str | None:
+        return file_url(obj.media_file.name or None)
+
+    def get_edit_url(self, obj: Media) -> str:
+        return f"/edit?m={obj.friendly_token}"
+
+    def get_add_subtitle_url(self, obj: Media) -> str:
+        return f"/add_subtitle?m={obj.friendly_token}"
+
+    def get_is_shared(self, obj: Media) -> bool:
+        return False
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_license(self, obj: Media) -> None:
+        return None
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_subtitles_info(self, obj: Media) -> list:
+        return []
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_chapter_data(self, obj: Media) -> list:
+        return []
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_ratings_info(self, obj: Media) -> list:
+        return []
+
+    @extend_schema_field(serializers.ListField(allow_null=True))
+    def get_slideshow_items(self, obj: Media) -> None:
+        return None
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_categories_info(self, obj: Media) -> list[dict]:
+        return _categories_info(obj)
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_tags_info(self, obj: Media) -> list[dict]:
+        return [{"title": t.title, "url": f"/search?t={t.title}"} for t in obj.tags.all()]
+
+    @extend_schema_field(
+        serializers.DictField(
+            child=serializers.DictField(child=serializers.DictField()),
+            help_text="resolution → codec → {title, url, progress, size, encoding_id, status}",
+        )
+    )
+    def get_encodings_info(self, obj: Media) -> dict:
+        profiles = self.context.get("encode_profiles")
+        if profiles is None:
+            profiles = list(EncodeProfile.objects.filter(active=True, resolution__isnull=False))
+        info: dict[str, dict] = {str(p.resolution): {} for p in profiles}
+        done = False
+        for enc in obj.encodings.all():
+            if enc.chunk or enc.profile.resolution is None:
+                continue
+            done = done or enc.status == enc.Status.SUCCESS
+            info.setdefault(str(enc.profile.resolution), {})[enc.profile.codec] = {
+                "title": enc.profile.name,
+                "url": file_url(enc.media_file.name or None),
+                "progress": enc.progress,
+                "size": human_size(enc.size),
+                "encoding_id": enc.pk,
+                "status": enc.status,
+            }
+        if not done and obj.encoding_status in (
+            Media.EncodingStatus.PENDING,
+            Media.EncodingStatus.RUNNING,
+        ):
+            # As in MediaCMS: until a rendition exists the player falls back to the original.
+            return {
+                "0-original": {
+                    "h264": {
+                        "title": "Original file",
+                        "url": file_url(obj.media_file.name or None),
+                        "progress": 0,
+                        "size": human_size(obj.size),
+                        "encoding_id": None,
+                        "status": obj.encoding_status,
+                    }
+                }
+            }
+        return dict(sorted(info.items(), key=lambda kv: -int(kv[0])))
+
+    @extend_schema_field(
+        serializers.DictField(
+            child=serializers.CharField(),
+            help_text="master_file plus one <height>_playlist URL per rendition",
+        )
+    )
+    def get_hls_info(self, obj: Media) -> dict:
+        if not obj.hls_file:
+            return {}
+        return {"master_file": file_url(obj.hls_file), **hls_playlists(obj.hls_file)}
+
+
+class MediaDetailSerializer(SingleMediaSerializer):
+    """The detail answer: the media plus ``related_media`` (listable media only)."""
+
+    related_media = serializers.SerializerMethodField()
+
+    class Meta(SingleMediaSerializer.Meta):
+        fields = (*SingleMediaSerializer.Meta.fields, "related_media")
+        read_only_fields = fields
+
+    @extend_schema_field(MediaSerializer(many=True))
+    def get_related_media(self, obj: Media) -> list:
+        from media_app.selectors.media import media_related
+
+        return MediaSerializer(media_related(media=obj), many=True, context=self.context).data
+
+
+class MediaUploadInput(serializers.Serializer):
+    media_file = serializers.FileField(
+        help_text="Video, audio, image or PDF; its type is read from its content."
+    )
+    title = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=100_000)
+    state = serializers.ChoiceField(choices=Media.State.choices, required=False)
+
+
+class MediaEditInput(serializers.Serializer):
+    title = serializers.CharField(required=False, max_length=1000)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=100_000)
+    state = serializers.ChoiceField(choices=Media.State.choices, required=False)
+    enable_comments = serializers.BooleanField(required=False)
+    allow_download = serializers.BooleanField(required=False)
+    thumbnail_time = serializers.FloatField(required=False, min_value=0)
+    featured = serializers.BooleanField(required=False)
+    tags = serializers.CharField(
+        required=False, allow_blank=True, help_text="Comma-separated tag titles."
+    )
+    categories = serializers.CharField(
+        required=False, allow_blank=True, help_text="Comma-separated category titles."
+    )
+
+
+class MediaEditorActionInput(serializers.Serializer):
+    type = serializers.ChoiceField(choices=("encode", "review", "feature", "unfeature"))
+    result = serializers.BooleanField(
+        required=False, default=True, help_text="review: approve (true) or reject (false)."
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    encoding_profiles = serializers.JSONField(
+        required=False, help_text="Accepted for MediaCMS clients; every profile is redone."
+    )
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    parent = serializers.SerializerMethodField()
+    author_thumbnail_url = serializers.SerializerMethodField()
+    author_profile = serializers.SerializerMethodField()
+    author_name = serializers.SerializerMethodField()
+    media_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Comment
+        fields = (
+            "add_date",
+            "text",
+            "parent",
+            "author_thumbnail_url",
+            "author_profile",
+            "author_name",
+            "media_url",
+            "uid",
+        )
+        read_only_fields = fields
+
+    def get_parent(self, obj: Comment) -> str | None:
+        return str(obj.parent.uid) if obj.parent_id else None
+
+    def get_author_thumbnail_url(self, obj: Comment) -> str:
+        return _absolute(self.context, _user_thumbnail(obj.user))
+
+    def get_author_profile(self, obj: Comment) -> str:
+        return _absolute(self.context, f"/user/{obj.user.username}")
+
+    def get_author_name(self, obj: Comment) -> str:
+        return obj.user.name or obj.user.username
+
+    def get_media_url(self, obj: Comment) -> str:
+        return _absolute(self.context, f"/view?m={obj.media.friendly_token}")
+
+
+class CommentInput(serializers.Serializer):
+    text = serializers.CharField(max_length=10_000, allow_blank=True)
+    parent = serializers.UUIDField(required=False, allow_null=True)
+
+
+class ActionInput(serializers.Serializer):
+    type = serializers.ChoiceField(choices=("like", "dislike", "report", "watch"))
+    extra_info = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+
+
+class ActionResetInput(serializers.Serializer):
+    type = serializers.ChoiceField(choices=("report",))
+
+
+class ReportSerializer(serializers.Serializer):
+    reported_date = serializers.DateTimeField(source="action_date")
+    reason = serializers.CharField(source="extra_info")
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    media_count = serializers.IntegerField(source="listable_count", read_only=True)
+    user = serializers.CharField(source="user.username", default=None, read_only=True)
+    thumbnail_url = serializers.SerializerMethodField()
+    is_lms_course = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Category
+        fields = (
+            "title",
+            "uid",
+            "description",
+            "is_global",
+            "media_count",
+            "user",
+            "thumbnail_url",
+            "is_lms_course",
+        )
+        read_only_fields = fields
+
+    def get_thumbnail_url(self, obj: Category) -> str | None:
+        return _absolute(self.context, file_url(obj.listable_thumbnail))
+
+    def get_is_lms_course(self, obj: Category) -> bool:
+        return False
+
+
+class TagSerializer(serializers.ModelSerializer):
+    media_count = serializers.IntegerField(source="listable_count", read_only=True)
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Tag
+        fields = ("title", "media_count", "thumbnail_url")
+        read_only_fields = fields
+
+    def get_thumbnail_url(self, obj: Tag) -> str | None:
+        return _absolute(self.context, file_url(obj.listable_thumbnail))
+
+
+class EncodeProfileSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EncodeProfile
+        fields = ("name", "extension", "resolution", "codec", "description")
+        read_only_fields = fields
+
+
+class ManagedMediaSerializer(MediaSerializer):
+    """A media in the editors' table: the list shape plus what an editor decides on."""
+
+    requested_state = serializers.CharField(read_only=True, help_text="The state the owner chose.")
+
+    class Meta(MediaSerializer.Meta):
+        fields = (*MEDIA_LIST_FIELDS, "requested_state", "encoding_fail_reason")
+        read_only_fields = fields
+
+
+class ManagedCommentSerializer(CommentSerializer):
+    media = serializers.CharField(source="media.friendly_token", read_only=True)
+    user = serializers.CharField(source="user.username", read_only=True)
+
+    class Meta(CommentSerializer.Meta):
+        fields = (*CommentSerializer.Meta.fields, "media", "user")
+        read_only_fields = fields

@@ -1,0 +1,501 @@
+"""Media, comments, actions, search, taxonomy and the editors' tables over /api/v1.
+
+MediaCMS's paths, methods and field names. Which media a caller may see is decided by
+``media_app.selectors.media`` only; what they may change, by the services. Hidden and unknown
+media look the same (404), so a private media's existence is never revealed.
+"""
+
+from __future__ import annotations
+
+from django.core.files.uploadhandler import StopUpload
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import generics, permissions, serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+
+from media_app.api import filters
+from media_app.api import serializers as s
+from media_app.api.pagination import MediaPagination, StandardPagination, paginated
+from media_app.api.permissions import AnyoneMayAct, IsEditor, ReadOrLoggedIn
+from media_app.models import Comment, EncodeProfile, Media, MediaAction
+from media_app.selectors import media as selectors
+from media_app.services import actions as action_services
+from media_app.services import comments as comment_services
+from media_app.services import media as media_services
+from media_app.services.errors import ServiceError, UploadTooLarge
+
+_PARSERS = (JSONParser, FormParser, MultiPartParser)
+_DETAIL = inline_serializer("Detail", {"detail": serializers.CharField()})
+_TOKEN = OpenApiParameter("friendly_token", str, OpenApiParameter.PATH)
+
+
+class _MediaAPIView(generics.GenericAPIView):
+    """Base of these views; ``queryset`` only tells the schema what the path parameters are."""
+
+    queryset = Media.objects.none()
+    permission_classes = (ReadOrLoggedIn,)
+    parser_classes = _PARSERS
+    pagination_class = None
+
+    def visible_media(self, friendly_token: str) -> Media:
+        media = selectors.media_get_visible(user=self.request.user, friendly_token=friendly_token)
+        if media is None:
+            raise Http404("Media not found.")
+        return media
+
+
+def _upload_too_large() -> UploadTooLarge:
+    from django.conf import settings
+
+    return UploadTooLarge(
+        f"The file is larger than the limit of {settings.UPLOAD_MAX_SIZE} bytes.",
+        field="media_file",
+    )
+
+
+class MediaListView(_MediaAPIView):
+    """``GET /api/v1/media``: the listing; ``POST``: upload (multipart ``media_file``)."""
+
+    parser_classes = (MultiPartParser, FormParser)
+    serializer_class = s.MediaSerializer
+
+    @extend_schema(
+        tags=["media"],
+        summary="List media anyone may find (an author's own media too, for them and editors)",
+        parameters=filters.MediaListParams.openapi(),
+        responses={200: s.MediaSerializer(many=True)},
+    )
+    def get(self, request):
+        kwargs = filters.MediaListParams.parse(request)
+        if kwargs.get("show") in ("shared_by_me", "shared_with_me"):
+            # Nothing is shared in OpenPress (visibility is public, unlisted or private).
+            qs = Media.objects.none()
+        else:
+            qs = selectors.media_listing(user=request.user, **kwargs)
+        return paginated(self, request, qs, s.MediaSerializer, MediaPagination)
+
+    @extend_schema(
+        tags=["media"],
+        summary="Upload media (logged in)",
+        description="Streamed to storage; the type is read from the content; encoding starts "
+        "once the upload is saved. A registered user's upload stays private until reviewed.",
+        request={"multipart/form-data": s.MediaUploadInput},
+        responses={201: s.SingleMediaSerializer, 400: _DETAIL, 403: _DETAIL, 413: _DETAIL},
+    )
+    def post(self, request):
+        try:
+            data = s.MediaUploadInput(data=request.data)
+        except StopUpload:
+            raise _upload_too_large() from None
+        if getattr(request, "upload_too_large", False):
+            raise _upload_too_large()
+        data.is_valid(raise_exception=True)
+        media = media_services.media_create(
+            user=request.user,
+            uploaded_file=data.validated_data["media_file"],
+            title=data.validated_data.get("title", ""),
+            description=data.validated_data.get("description", ""),
+            state=data.validated_data.get("state", Media.State.PUBLIC),
+        )
+        media = selectors.media_detail(user=request.user, friendly_token=media.friendly_token)
+        body = s.SingleMediaSerializer(media, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    def handle_exception(self, exc):
+        # The size check may stop the upload while authentication reads the form (CSRF).
+        if isinstance(exc, StopUpload) and getattr(self.request, "upload_too_large", False):
+            exc = _upload_too_large()
+        return super().handle_exception(exc)
+
+
+class MediaDetailView(_MediaAPIView):
+    """``/api/v1/media/<token>``: detail, edit (PUT), editor actions (POST), delete."""
+
+    serializer_class = s.MediaDetailSerializer
+    lookup_field = "friendly_token"
+
+    def _detail(self, request, friendly_token: str, code=status.HTTP_200_OK) -> Response:
+        media = selectors.media_detail(user=request.user, friendly_token=friendly_token)
+        if media is None:
+            raise Http404("Media not found.")
+        context = {
+            "request": request,
+            "encode_profiles": list(
+                EncodeProfile.objects.filter(active=True, resolution__isnull=False)
+            ),
+        }
+        return Response(s.MediaDetailSerializer(media, context=context).data, status=code)
+
+    @extend_schema(
+        tags=["media"],
+        summary="A media with its renditions, HLS playlists and related media",
+        responses={200: s.MediaDetailSerializer, 404: _DETAIL},
+    )
+    def get(self, request, friendly_token):
+        return self._detail(request, friendly_token)
+
+    @extend_schema(
+        tags=["media"],
+        summary="Edit (owner or editor)",
+        request=s.MediaEditInput,
+        responses={201: s.MediaDetailSerializer, 400: _DETAIL, 403: _DETAIL, 404: _DETAIL},
+    )
+    def put(self, request, friendly_token):
+        media = self.visible_media(friendly_token)
+        data = s.MediaEditInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        media_services.media_update(media=media, by=request.user, data=dict(data.validated_data))
+        return self._detail(request, friendly_token, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        tags=["media"],
+        summary="Editor actions: encode again, review (result true/false), feature",
+        operation_id="media_editor_action",
+        request=s.MediaEditorActionInput,
+        responses={201: _DETAIL, 400: _DETAIL, 403: _DETAIL, 404: _DETAIL},
+    )
+    def post(self, request, friendly_token):
+        media = self.visible_media(friendly_token)
+        data = s.MediaEditorActionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        kind = data.validated_data["type"]
+        if kind == "encode":
+            from media_app.services.encoding import encoding_restart
+
+            encoding_restart(media=media, by=request.user)
+            detail = "media will be encoded"
+        elif kind == "review":
+            approve = data.validated_data["result"]
+            media_services.media_review(
+                media=media,
+                by=request.user,
+                approve=approve,
+                note=data.validated_data.get("note", ""),
+            )
+            detail = "media was approved" if approve else "media was rejected"
+        else:
+            featured = kind == "feature"
+            media_services.media_set_featured(media=media, by=request.user, featured=featured)
+            detail = "media is featured" if featured else "media is no longer featured"
+        return Response({"detail": detail}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        tags=["media"],
+        summary="Delete (owner or editor)",
+        responses={204: None, 403: _DETAIL, 404: _DETAIL},
+    )
+    def delete(self, request, friendly_token):
+        media_services.media_delete(media=self.visible_media(friendly_token), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MediaCommentsView(_MediaAPIView):
+    """``/api/v1/media/<token>/comments``: read (whoever may see the media), write (logged in)."""
+
+    serializer_class = s.CommentSerializer
+
+    @extend_schema(
+        tags=["comments"],
+        summary="Comments of a media, newest first",
+        parameters=[OpenApiParameter("page", int)],
+        responses={200: s.CommentSerializer(many=True), 404: _DETAIL},
+    )
+    def get(self, request, friendly_token):
+        media = self.visible_media(friendly_token)
+        return paginated(
+            self, request, selectors.comments_of_media(media=media), s.CommentSerializer
+        )
+
+    @extend_schema(
+        tags=["comments"],
+        summary="Comment (logged in); `parent` is the uid of the comment answered",
+        request=s.CommentInput,
+        responses={201: s.CommentSerializer, 400: _DETAIL, 403: _DETAIL, 404: _DETAIL},
+    )
+    def post(self, request, friendly_token):
+        media = self.visible_media(friendly_token)
+        data = s.CommentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        comment = comment_services.comment_create(
+            media=media,
+            user=request.user,
+            text=data.validated_data["text"],
+            parent_uid=data.validated_data.get("parent"),
+        )
+        body = s.CommentSerializer(comment, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class MediaCommentView(_MediaAPIView):
+    queryset = Comment.objects.none()
+
+    @extend_schema(
+        tags=["comments"],
+        summary="Delete a comment (its author, the media's owner or an editor)",
+        parameters=[_TOKEN],
+        responses={204: None, 403: _DETAIL, 404: _DETAIL},
+    )
+    def delete(self, request, friendly_token, uid):
+        media = self.visible_media(friendly_token)
+        comment = selectors.comment_get(media=media, uid=uid)
+        if comment is None:
+            raise Http404("Comment not found.")
+        comment_services.comment_delete(comment=comment, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CommentListView(_MediaAPIView):
+    """``GET /api/v1/comments`` (``?author=``): comments on media the caller may list."""
+
+    queryset = Comment.objects.none()
+    serializer_class = s.CommentSerializer
+
+    @extend_schema(
+        tags=["comments"],
+        summary="Recent comments on media anyone may find",
+        parameters=filters.CommentListParams.openapi(),
+        responses={200: s.CommentSerializer(many=True)},
+    )
+    def get(self, request):
+        kwargs = filters.CommentListParams.parse(request)
+        qs = selectors.comments_listing(user=request.user, **kwargs)
+        return paginated(self, request, qs, s.CommentSerializer)
+
+
+class _ActionAnonThrottle(AnonRateThrottle):
+    scope = "media_action_anon"
+
+
+class _ActionUserThrottle(UserRateThrottle):
+    scope = "media_action_user"
+
+
+def session_key_of(request, *, create: bool) -> str | None:
+    """The anonymous visitor's session key; ``create`` starts a session if there is none."""
+    session = request.session
+    if not session.session_key and create:
+        # A value makes the session "modified", so the middleware sends its cookie back.
+        session["visitor"] = True
+        session.save()
+    return session.session_key
+
+
+class MediaActionsView(_MediaAPIView):
+    """``/api/v1/media/<token>/actions``: like, dislike, report, watch; report history; reset."""
+
+    permission_classes = (AnyoneMayAct,)
+
+    def get_throttles(self):
+        if self.request.method == "POST":
+            return [_ActionAnonThrottle(), _ActionUserThrottle()]
+        return []
+
+    @extend_schema(
+        tags=["actions"],
+        summary="Report history (owner or editor)",
+        responses={
+            200: inline_serializer("Reports", {"reported": s.ReportSerializer(many=True)}),
+            403: _DETAIL,
+            404: _DETAIL,
+        },
+    )
+    def get(self, request, friendly_token):
+        media = self.visible_media(friendly_token)
+        reports = selectors.media_reports(media=media, viewer=request.user)
+        return Response({"reported": s.ReportSerializer(reports, many=True).data})
+
+    @extend_schema(
+        tags=["actions"],
+        summary="Like, dislike, report or watch (anyone; anonymous visitors by session)",
+        request=s.ActionInput,
+        responses={201: _DETAIL, 400: _DETAIL, 404: _DETAIL, 429: _DETAIL},
+    )
+    def post(self, request, friendly_token):
+        media = self.visible_media(friendly_token)
+        data = s.ActionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        anonymous = not request.user.is_authenticated
+        action_services.media_action_record(
+            media=media,
+            user=request.user,
+            session_key=session_key_of(request, create=True) if anonymous else None,
+            action=data.validated_data["type"],
+            extra_info=data.validated_data.get("extra_info", ""),
+        )
+        return Response({"detail": "action received"}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        tags=["actions"],
+        summary="Reset the reports of a media (editors): `{type: report}`",
+        request=s.ActionResetInput,
+        responses={204: None, 403: _DETAIL, 404: _DETAIL},
+    )
+    def delete(self, request, friendly_token):
+        media = self.visible_media(friendly_token)
+        data = s.ActionResetInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        action_services.media_reports_reset(media=media, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def check_permissions(self, request):
+        super().check_permissions(request)
+        if request.method == "DELETE" and not request.user.is_authenticated:
+            self.permission_denied(request)
+
+
+class UserActionMediaView(_MediaAPIView):
+    """``GET /api/v1/user/action/<action>``: media the caller (or session) liked, watched…"""
+
+    serializer_class = s.MediaSerializer
+
+    @extend_schema(
+        tags=["actions"],
+        summary="Media the caller (or their anonymous session) liked, watched… that they may "
+        "still see; powers /liked and /history",
+        parameters=[
+            OpenApiParameter(
+                "action", str, OpenApiParameter.PATH, enum=list(MediaAction.Action.values)
+            ),
+            OpenApiParameter("page", int),
+        ],
+        responses={200: s.MediaSerializer(many=True)},
+    )
+    def get(self, request, action):
+        qs = selectors.media_for_action(
+            user=request.user,
+            session_key=session_key_of(request, create=False),
+            action=action,
+        )
+        return paginated(self, request, qs, s.MediaSerializer)
+
+
+class SearchView(_MediaAPIView):
+    """``GET /api/v1/search``: ``{}`` unless one of ``q``, ``c``, ``t`` is given, as MediaCMS."""
+
+    serializer_class = s.MediaSearchSerializer
+
+    @extend_schema(
+        tags=["media"],
+        summary="Search media anyone may find",
+        parameters=filters.SearchParams.openapi(),
+        responses={200: s.MediaSearchSerializer(many=True)},
+    )
+    def get(self, request):
+        kwargs = filters.SearchParams.parse(request)
+        if not any(kwargs.get(k) for k in ("q", "category", "tag")):
+            return Response({})
+        show = kwargs.pop("show", "")
+        qs = selectors.media_search(user=request.user, **kwargs)
+        if show == "titles":
+            titles = qs.values_list("title", flat=True)[: selectors.SEARCH_TITLES_LIMIT]
+            return Response([{"title": t} for t in titles])
+        return paginated(self, request, qs, s.MediaSearchSerializer)
+
+
+class CategoryListView(_MediaAPIView):
+    serializer_class = s.CategorySerializer
+
+    @extend_schema(
+        tags=["taxonomy"],
+        summary="All categories (unpaginated); counts are of media anyone may find",
+        responses={200: s.CategorySerializer(many=True)},
+    )
+    def get(self, request):
+        qs = selectors.category_listing()
+        return Response(s.CategorySerializer(qs, many=True, context={"request": request}).data)
+
+
+class TagListView(_MediaAPIView):
+    serializer_class = s.TagSerializer
+    pagination_class = StandardPagination
+
+    @extend_schema(
+        tags=["taxonomy"],
+        summary="Tags of media anyone may find, the most used first",
+        parameters=[OpenApiParameter("page", int)],
+        responses={200: s.TagSerializer(many=True)},
+    )
+    def get(self, request):
+        return paginated(self, request, selectors.tag_listing(), s.TagSerializer)
+
+
+class EncodeProfileListView(_MediaAPIView):
+    permission_classes = (permissions.AllowAny,)
+    serializer_class = s.EncodeProfileSerializer
+
+    @extend_schema(
+        tags=["media"],
+        summary="Encode profiles (unpaginated)",
+        responses={200: s.EncodeProfileSerializer(many=True)},
+    )
+    def get(self, request):
+        qs = EncodeProfile.objects.filter(active=True).order_by("resolution", "name")
+        return Response(s.EncodeProfileSerializer(qs, many=True).data)
+
+
+def _csv_param(request, name: str) -> list[str]:
+    raw = request.query_params.get(name, "")
+    items = [item.strip() for item in raw.split(",") if item.strip()]
+    if not items:
+        raise ServiceError(f"Name what to delete in ?{name}=.", field=name)
+    return items
+
+
+class ManageMediaView(_MediaAPIView):
+    """``/api/v1/manage_media``: every media for editors (``is_reviewed=false``: the queue)."""
+
+    permission_classes = (IsEditor,)
+    serializer_class = s.ManagedMediaSerializer
+
+    @extend_schema(
+        tags=["manage"],
+        summary="Every media, with filters (editors)",
+        parameters=filters.ManageMediaParams.openapi(),
+        responses={200: s.ManagedMediaSerializer(many=True)},
+    )
+    def get(self, request):
+        kwargs = filters.ManageMediaParams.parse(request)
+        qs = selectors.media_for_management(viewer=request.user, **kwargs)
+        return paginated(self, request, qs, s.ManagedMediaSerializer)
+
+    @extend_schema(
+        tags=["manage"],
+        summary="Delete media: ?tokens=a,b (editors)",
+        parameters=[OpenApiParameter("tokens", str, required=True)],
+        responses={204: None, 400: _DETAIL, 403: _DETAIL},
+    )
+    def delete(self, request):
+        tokens = _csv_param(request, "tokens")
+        media_services.media_delete_many(friendly_tokens=tokens, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ManageCommentsView(_MediaAPIView):
+    """``/api/v1/manage_comments``: every comment for editors."""
+
+    queryset = Comment.objects.none()
+    permission_classes = (IsEditor,)
+    serializer_class = s.ManagedCommentSerializer
+
+    @extend_schema(
+        tags=["manage"],
+        summary="Every comment, newest first (editors)",
+        parameters=[OpenApiParameter("page", int)],
+        responses={200: s.ManagedCommentSerializer(many=True)},
+    )
+    def get(self, request):
+        qs = selectors.comments_for_management(viewer=request.user)
+        return paginated(self, request, qs, s.ManagedCommentSerializer)
+
+    @extend_schema(
+        tags=["manage"],
+        summary="Delete comments: ?comment_ids=uid1,uid2 (at most 50; editors)",
+        parameters=[OpenApiParameter("comment_ids", str, required=True)],
+        responses={204: None, 400: _DETAIL, 403: _DETAIL},
+    )
+    def delete(self, request):
+        uids = _csv_param(request, "comment_ids")
+        comment_services.comments_delete_many(uids=uids, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
