@@ -264,11 +264,20 @@ class CommentListView(_MediaAPIView):
         return paginated(self, request, qs, s.CommentSerializer)
 
 
-class _ActionAnonThrottle(AnonRateThrottle):
+class _RatesFromSettings:
+    """Read the rate when asked (DRF reads it once at import), so a settings change applies."""
+
+    def get_rate(self):
+        from rest_framework.settings import api_settings
+
+        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+
+
+class _ActionAnonThrottle(_RatesFromSettings, AnonRateThrottle):
     scope = "media_action_anon"
 
 
-class _ActionUserThrottle(UserRateThrottle):
+class _ActionUserThrottle(_RatesFromSettings, UserRateThrottle):
     scope = "media_action_user"
 
 
