@@ -38,10 +38,7 @@ CELERY_BROKER_URL = _broker
 if _broker.startswith("filesystem://"):
     _folder = urlsplit(_broker).path
     _queue_dir = Path(_folder) if _folder not in ("", "/") else BASE_DIR / "var" / "broker"
-    # Spelled out with a host so that kombu neither warns about a missing one nor hides where
-    # the messages are.
-    CELERY_BROKER_URL = f"filesystem://localhost{_queue_dir}"
-    for _sub in ("queue", "processed", "control"):
+    for _sub in ("queue", "processed", "control", "results"):
         (_queue_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir / "queue"),
@@ -52,3 +49,6 @@ if _broker.startswith("filesystem://"):
         "control_folder": str(_queue_dir / "control"),
         "store_processed": False,
     }
+    # Chords (chunked encoding) count finished parts in a result backend; Celery's file backend
+    # needs no server either. Redis stays the default everywhere else.
+    CELERY_RESULT_BACKEND = setting("CELERY_RESULT_BACKEND") or f"file://{_queue_dir}/results"
