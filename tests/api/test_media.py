@@ -315,7 +315,9 @@ def test_editor_review_and_feature(editor, user):
     assert client.post(url, {"type": "explode"}, format="json").status_code == 400
 
 
-def test_editor_encode_enqueues_after_commit(editor, journalist, django_capture_on_commit_callbacks):
+def test_editor_encode_enqueues_after_commit(
+    editor, journalist, django_capture_on_commit_callbacks
+):
     media = MediaFactory(user=journalist, encoding_status="fail")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = client_for(editor).post(
@@ -349,3 +351,20 @@ def test_encode_profiles():
     assert isinstance(profiles, list) and profiles
     assert set(profiles[0]) == {"name", "extension", "resolution", "codec", "description"}
     assert {p["resolution"] for p in profiles if p["codec"] == "h264"} >= {240, 1080}
+
+
+@pytest.mark.parametrize("extra", [1, 8])
+def test_detail_query_count_is_constant(extra, journalist, django_assert_num_queries):
+    media = MediaFactory(user=journalist)
+    for i in range(extra):
+        tag = Tag.objects.create(title=f"t{i}")
+        media.tags.add(tag)
+        media.categories.add(Category.objects.create(title=f"c{i}"))
+        MediaFactory(user=UserFactory(is_verified_journalist=True)).tags.add(tag)
+    for profile in EncodeProfile.objects.filter(resolution__isnull=False)[:extra]:
+        Encoding.objects.create(media=media, profile=profile, status="success")
+    client = APIClient()
+    # media, encode profiles, tags, categories, encodings, related media.
+    with django_assert_num_queries(6):
+        data = client.get(f"/api/v1/media/{media.friendly_token}").json()
+    assert len(data["related_media"]) == extra and len(data["tags_info"]) == extra

@@ -149,3 +149,28 @@ def test_hostile_file_names_are_never_used(user, settings, name):
     assert "\u202e" not in media.title and "\x00" not in media.title
     assert "\u202e" not in media.original_filename and "/" not in media.original_filename
     assert 0 < len(media.title) <= 100
+
+
+@pytest.mark.parametrize(
+    "limit, padding, expected",
+    [(10_000_000, 4000, 201), (1000, 4000, 413), (100, 200 * 1024, 413)],
+)
+def test_session_upload_with_csrf(user, settings, limit, padding, expected):
+    # A browser: session cookie plus X-CSRFToken. The CSRF check reads the form first.
+    settings.UPLOAD_MAX_SIZE = limit
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(user)
+    secret = "a" * 32
+    client.cookies["csrftoken"] = secret
+    response = client.post(
+        "/api/v1/media",
+        {"media_file": SimpleUploadedFile("p.png", PNG + b"\x00" * padding)},
+        format="multipart",
+        HTTP_X_CSRFTOKEN=secret,
+    )
+    assert response.status_code == expected, body(response)
+    assert Media.objects.count() == (1 if expected == 201 else 0)
+    no_token = client.post(
+        "/api/v1/media", {"media_file": SimpleUploadedFile("p.png", PNG)}, format="multipart"
+    )
+    assert no_token.status_code == 403
