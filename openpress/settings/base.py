@@ -107,6 +107,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = _under_base(setting("STATIC_ROOT"))
+# The frontend's Vite build (hashed bundles + .vite/manifest.json, read by media_app's vite tag).
+STATICFILES_DIRS = [BASE_DIR / "frontend" / "dist"]
+VITE_MANIFEST_PATH = BASE_DIR / "frontend" / "dist" / ".vite" / "manifest.json"
 MEDIA_URL = setting("MEDIA_URL")
 MEDIA_ROOT = _under_base(setting("MEDIA_ROOT"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -202,15 +205,15 @@ ENCODE_FFMPEG_THREADS = int(setting("ENCODE_FFMPEG_THREADS")) or 2
 ENCODE_CHUNK_THRESHOLD_SECONDS = int(setting("ENCODE_CHUNK_THRESHOLD_SECONDS"))
 ENCODE_CHUNK_SECONDS = int(setting("ENCODE_CHUNK_SECONDS"))
 ENCODE_STUCK_AFTER_SECONDS = int(setting("ENCODE_STUCK_AFTER_SECONDS"))
-
-LOGGING = {
-    "version": 1,
 ENCODE_AUDIO_KBPS = int(setting("ENCODE_AUDIO_KBPS"))
 ENCODE_MAX_ATTEMPTS = int(setting("ENCODE_MAX_ATTEMPTS"))
 # Chunked encoding joins its chunks in a chord, which counts finished parts in a result backend.
 # Only tasks that declare ignore_result=False store anything (CELERY_TASK_IGNORE_RESULT above).
 CELERY_RESULT_BACKEND = setting("CELERY_RESULT_BACKEND") or CELERY_BROKER_URL
 CELERY_RESULT_EXPIRES = 24 * 3600
+
+LOGGING = {
+    "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},

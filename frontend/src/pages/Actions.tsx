@@ -1,0 +1,10 @@
+import { MediaGrid } from "../components/MediaGrid";
+
+const EMPTY: Record<string, string> = {
+  watch: "Media you watch will be listed here.",
+  like: "Media you like will be listed here.",
+};
+
+export default function Actions({ props }: { props: { action: string } }) {
+  return <MediaGrid url={`/api/v1/user/action/${props.action}`} empty={EMPTY[props.action] ?? "Nothing here yet."} />;
+}
