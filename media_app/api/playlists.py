@@ -9,77 +9,15 @@ from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from media_app.api.users import PeopleAPIView, _paginated
-from media_app.models import Media, Playlist
+from media_app.api.serializers import MediaSerializer
+from media_app.api.users import PeopleAPIView, UserSerializer, _paginated
+from media_app.models import Playlist
 from media_app.selectors import playlists as playlist_selectors
 from media_app.selectors.media import media_get_visible
 from media_app.services import playlists as playlist_services
 from media_app.services.errors import ServiceError
 
 _PARSERS = (JSONParser, FormParser, MultiPartParser)
-
-
-def _media_serializer():
-    """The media API's list serializer (one shape for every list of media), once it exists;
-    until then a private one with the core of MediaCMS's media list fields."""
-    import importlib
-
-    for module in ("media_app.api.media", "media_app.api.serializers"):
-        try:
-            found = importlib.import_module(module)
-        except ImportError:
-            continue
-        for name in ("MediaSerializer", "MediaListSerializer"):
-            if hasattr(found, name):
-                return getattr(found, name)
-    return _PlaylistMediaSerializer
-
-
-class _PlaylistMediaSerializer(serializers.ModelSerializer):
-    user = serializers.CharField(source="user.username", read_only=True)
-    author_name = serializers.CharField(source="user.name", read_only=True)
-    url = serializers.SerializerMethodField()
-    api_url = serializers.SerializerMethodField()
-    thumbnail_url = serializers.SerializerMethodField()
-    duration = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Media
-        fields = (
-            "friendly_token",
-            "url",
-            "api_url",
-            "user",
-            "title",
-            "description",
-            "add_date",
-            "views",
-            "media_type",
-            "state",
-            "duration",
-            "thumbnail_url",
-            "author_name",
-            "encoding_status",
-            "likes",
-            "dislikes",
-        )
-        read_only_fields = fields
-
-    def _abs(self, path: str) -> str:
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request is not None else path
-
-    def get_url(self, obj: Media) -> str:
-        return self._abs(f"/view?m={obj.friendly_token}")
-
-    def get_api_url(self, obj: Media) -> str:
-        return self._abs(f"/api/v1/media/{obj.friendly_token}")
-
-    def get_thumbnail_url(self, obj: Media) -> str | None:
-        return self._abs(default_storage.url(obj.thumbnail.name)) if obj.thumbnail else None
-
-    def get_duration(self, obj: Media) -> int:
-        return round(obj.duration)
 
 
 class PlaylistSerializer(serializers.ModelSerializer):
@@ -137,11 +75,9 @@ class PlaylistDetailSerializer(PlaylistSerializer):
         request = self.context.get("request")
         viewer = getattr(request, "user", None)
         media = playlist_selectors.playlist_media(playlist=obj, user=viewer)
-        return _media_serializer()(media, many=True, context=self.context).data
+        return MediaSerializer(media, many=True, context=self.context).data
 
     def get_user_thumbnail_url(self, obj: Playlist) -> str:
-        from media_app.api.users import UserSerializer
-
         return UserSerializer(obj.user, context=self.context).get_thumbnail_url(obj.user)
 
 

@@ -14,7 +14,6 @@ from rest_framework.views import APIView
 
 from media_app.models import ResumableUpload
 from media_app.services import uploads as svc
-from media_app.services.errors import ServiceError
 
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,termination"
@@ -51,11 +50,6 @@ class _TusView(APIView):
     def dispatch(self, request, *args, **kwargs):
         response = super().dispatch(request, *args, **kwargs)
         return _tus(response) if isinstance(response, Response) else response
-
-    def handle_exception(self, exc):
-        if isinstance(exc, ServiceError):
-            return _error(exc.status_code, exc.message)
-        return super().handle_exception(exc)
 
     def _unsupported_version(self) -> Response | None:
         if self._version_ok:

@@ -6,7 +6,6 @@ from django.http import Http404
 from django.templatetags.static import static
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
-from rest_framework.exceptions import APIException
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -133,24 +132,8 @@ class UserActionInput(serializers.Serializer):
 _PARSERS = (JSONParser, FormParser, MultiPartParser)
 
 
-class _ServiceRefusal(APIException):
-    def __init__(self, exc: ServiceError):
-        self.status_code = exc.status_code
-        detail = {exc.field: [exc.message]} if exc.field else {"detail": exc.message}
-        super().__init__(detail=detail)
-
-
 class PeopleAPIView(APIView):
-    """Base of the people views: a service's refusal becomes a 400 (or its own status) answer.
-
-    The project-wide handler in ``api/errors.py`` is meant to do this for every view; until it
-    does, this keeps these endpoints from answering 500 to a refused request.
-    """
-
-    def handle_exception(self, exc):
-        if isinstance(exc, ServiceError):
-            exc = _ServiceRefusal(exc)
-        return super().handle_exception(exc)
+    """Base of the people views (refusals from services are answered by ``api/errors.py``)."""
 
 
 class LoginView(PeopleAPIView):
