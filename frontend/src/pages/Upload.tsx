@@ -29,7 +29,7 @@ function failureOf(err: Error): { status: number; body: string } {
   return { status: response ? response.getStatus() : 0, body: response ? response.getBody() : "" };
 }
 
-function Row({ item, onCancel, onRetry }: { item: UploadItem; onCancel: () => void; onRetry: () => void }) {
+export function Row({ item, onCancel, onRetry }: { item: UploadItem; onCancel: () => void; onRetry: () => void }) {
   const done = percent(item.sent, item.size);
   const active = item.status === "uploading" || item.status === "retrying" || item.status === "queued";
   return (
