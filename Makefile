@@ -43,8 +43,10 @@ format: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Embedded settings, whatever DATABASE_URL says: the check needs no server.
 check-migrations: venv
-	DJANGO_SETTINGS_MODULE=openpress.settings.dev $(PY) manage.py makemigrations --check --dry-run
+	DATABASE_URL= CELERY_BROKER_URL= DJANGO_SETTINGS_MODULE=openpress.settings.dev \
+	  $(PY) manage.py makemigrations --check --dry-run
 
 schema: venv
 	PY=$(PY) scripts/schema.sh
