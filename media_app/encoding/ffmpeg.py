@@ -153,10 +153,15 @@ def parse_probe_data(data: dict) -> Probe:
     )
 
 
-def probe_error_reason(stderr: str) -> str:
-    """A sentence a person can act on, from ffprobe's complaint about a file."""
+def probe_error_reason(stderr: str, head: bytes = b"") -> str:
+    """A sentence a person can act on, from ffprobe's complaint and the file's first bytes."""
     text = (stderr or "").strip()
     detail = text.splitlines()[-1] if text else ""
+    # ffprobe picks the MP4 demuxer from a .mp4 name even for text or noise; only a real MP4
+    # starts with an ftyp box, and only that one is "incomplete".
+    looks_mp4 = head[4:8] in (b"ftyp", b"moov", b"mdat", b"wide", b"free")
+    if "moov atom not found" in text and not looks_mp4:
+        return "The file is not a video, audio or image that can be read."
     if "moov atom not found" in text:
         return (
             "The file is incomplete or corrupt: its index (moov atom) is missing. Upload it again."

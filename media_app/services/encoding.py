@@ -211,14 +211,14 @@ def _prepare(media: Media, run_token: str) -> Plan | None:
         raise BadInput("The file is empty.")
     with files.scratch() as work, files.local_source(name, work) as src:
         with open(src, "rb") as fh:
-            head = fh.read(8)
+            head = fh.read(16)
         if head.startswith(b"%PDF-"):
             _prepare_pdf(media, run_token, src, work)
             return Plan(media.pk, run_token, "done")
         try:
             out = runner.run(ffmpeg.probe_argv(src), timeout=120)
         except ToolFailed as exc:
-            raise BadInput(ffmpeg.probe_error_reason(exc.tail)) from exc
+            raise BadInput(ffmpeg.probe_error_reason(exc.tail, head)) from exc
         probe = ffmpeg.parse_probe(out)
         kind = ffmpeg.classify(probe)
         info = {"ffprobe": probe.raw, "kind": kind}

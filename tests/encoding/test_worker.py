@@ -1,0 +1,110 @@
+"""The pipeline through real Celery worker processes, including one killed mid-encode."""
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from django.core.files.storage import default_storage
+
+from media_app.encoding import hls
+from media_app.models import Encoding, Media
+from media_app.services.encoding import encoding_start
+from tests.encoding.clips import make_clip
+from tests.encoding.conftest import upload
+from tests.workers import celery_worker, wait_for
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+def _status(media: Media) -> str:
+    media.refresh_from_db()
+    return media.encoding_status
+
+
+def _ffmpeg_on(path_part: str) -> list[int]:
+    """Pids of live ffmpeg processes whose command line mentions ``path_part``."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            cmd = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+            state = Path(f"/proc/{entry}/stat").read_text().split()[2]
+        except OSError:
+            continue
+        mine = any(path_part.encode() in part for part in cmd)
+        if cmd and cmd[0].endswith(b"ffmpeg") and state != "Z" and mine:
+            pids.append(int(entry))
+    return pids
+
+
+def test_a_worker_encodes_an_upload_end_to_end(tmp_path):
+    media = upload(make_clip(tmp_path / "w.mp4", size="640x360", seconds=3))
+    with celery_worker(queues="long_tasks", name="enc-ok"):
+        encoding_start(media_id=media.pk)
+        wait_for(
+            lambda: _status(media) in ("success", "fail"), timeout=120, message="encoding to end"
+        )
+    assert media.encoding_status == "success", media.encoding_fail_reason
+    assert media.sprites_vtt and media.preview and media.hls_file
+
+
+def test_worker_killed_mid_encode_then_another_worker_finishes(tmp_path):
+    clip = make_clip(tmp_path / "long.mp4", size="1280x720", seconds=12)
+    media = upload(clip)
+    hls_root = Path(default_storage.path(f"encoded/{media.uid.hex}/hls"))
+    # The first worker encodes slowly, so that it is surely killed in the middle.
+    slow = {"ENCODE_PRESET": "slower", "ENCODE_LADDER": "240,360,480,720"}
+    with celery_worker(queues="long_tasks", name="enc-victim", extra_env=slow) as victim:
+        encoding_start(media_id=media.pk)
+        segment = wait_for(
+            lambda: next(hls_root.glob("*/240p/seg_*.m4s"), None),
+            timeout=120,
+            message="the first segments of the ladder",
+        )
+        delivered = time.time()
+        media.refresh_from_db()
+        assert media.encoding_status == "running"
+        first_run = media.encoding_run
+        # Early publishing: playable before the ladder is done.
+        wait_for(lambda: _reload(media).hls_file, timeout=30, message="early master playlist")
+        early = hls.parse_master(Path(default_storage.path(media.hls_file)).read_text())
+        assert early.variants and early.variants[0].resolution == (426, 240)
+        os.killpg(victim.pid, signal.SIGKILL)
+        victim.wait(timeout=10)
+    assert segment.parent.parent.name == first_run
+    wait_for(lambda: not _ffmpeg_on(media.uid.hex), timeout=10, message="ffmpeg to die")
+    running = Encoding.objects.filter(media=media, status="running")
+    assert running.exists(), "the kill came after the ladder was done"
+    assert max(running.values_list("progress", flat=True)) < 100
+
+    # Redis hands an unacknowledged message to another worker once its visibility timeout has
+    # passed; the second worker uses a short one, started after that much time.
+    short_visibility = {"CELERY_VISIBILITY_TIMEOUT": "5", "CELERY_LONG_TASK_TIME_LIMIT": "4"}
+    wait_for(lambda: time.time() > delivered + 6, timeout=10, message="visibility timeout")
+    with celery_worker(queues="long_tasks", name="enc-rescuer", extra_env=short_visibility):
+        wait_for(
+            lambda: _status(media) in ("success", "fail"),
+            timeout=180,
+            message="the second worker to finish the encoding",
+        )
+    assert media.encoding_status == "success", media.encoding_fail_reason
+    assert media.encoding_run == first_run  # the same run, redone, not a new one
+    master_path = Path(default_storage.path(media.hls_file))
+    master = hls.parse_master(master_path.read_text())
+    assert [v.resolution[1] for v in master.variants] == [240, 360, 480, 720]
+    for v in master.variants:
+        playlist = hls.parse_media_playlist((master_path.parent / v.uri).read_text())
+        assert playlist.ended and playlist.duration == pytest.approx(12, abs=0.1)
+        on_disk = sorted(p.name for p in (master_path.parent / v.uri).parent.iterdir())
+        assert on_disk == sorted([playlist.init, "index.m3u8", *(s for s, _ in playlist.segments)])
+    assert [p.name for p in hls_root.iterdir()] == [first_run]
+    assert not list(hls_root.parent.rglob(".tmp-*"))
+    assert set(Encoding.objects.filter(media=media).values_list("status", flat=True)) == {"success"}
+
+
+def _reload(media: Media) -> Media:
+    media.refresh_from_db()
+    return media
