@@ -1,0 +1,121 @@
+"""Chromium (Debian's, at /usr/bin/chromium) driven by Playwright against a live test server.
+
+The pages load the real frontend build, so run ``npm ci && npm run build`` in frontend/ first.
+A failed test leaves a screenshot in ``artifacts/browser/``.
+"""
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(settings.BASE_DIR) / "artifacts" / "browser"
+# Playwright's sync API keeps an event loop in this thread, which makes Django refuse ORM calls
+# from the test body; they are plain synchronous calls, so this documented opt-out is safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    if not Path(settings.VITE_MANIFEST_PATH).exists():
+        pytest.fail("The frontend is not built: run `npm ci && npm run build` in frontend/")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(chromium, request):
+    """Pages in separate browser contexts (separate cookies: one per person)."""
+    contexts = []
+
+    def make():
+        context = chromium.new_context()
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    failed = getattr(request.node, "report_call", None)
+    if failed is not None and failed.failed:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        for i, context in enumerate(contexts):
+            for j, page in enumerate(context.pages):
+                page.screenshot(
+                    path=str(ARTIFACTS / f"{request.node.name}-{i}-{j}.png"), full_page=True
+                )
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def clip(tmp_path_factory) -> Path:
+    """A 10-second 320x240 clip with sound, generated here (no binary media in the repo)."""
+    path = tmp_path_factory.mktemp("clips") / "street-interview.mp4"
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=320x240:rate=25",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440",
+            "-t",
+            "10",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-c:a",
+            "aac",
+            "-shortest",
+            str(path),
+        ],
+        check=True,
+    )
+    return path
+
+
+@pytest.fixture
+def not_media(tmp_path) -> Path:
+    path = tmp_path / "notes.mp4"
+    path.write_text("these are meeting notes, not a video\n" * 20)
+    return path
+
+
+def log_in(page, base: str, username: str, password: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base}/")
