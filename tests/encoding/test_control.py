@@ -1,0 +1,105 @@
+"""Re-encoding on request, the stuck-encoding beat job and the cleanup of abandoned work."""
+
+import json
+import os
+import time
+from datetime import timedelta
+
+import pytest
+import redis
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+
+from media_app.models import Media
+from media_app.services import encoding as svc
+from media_app.services.errors import NotAllowed
+from tests.encoding.conftest import encode_inline, storage_file, upload
+from tests.factories import MediaFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def queued():
+    """Media ids of ``encoding.media_encode`` messages that reached the real Redis broker."""
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client.delete("long_tasks")
+
+    def read() -> list[int]:
+        ids = []
+        for raw in client.lrange("long_tasks", 0, -1):
+            headers = json.loads(raw)["headers"]
+            if headers["task"] == "encoding.media_encode":
+                ids.append(int(headers["argsrepr"].strip("(),")))
+        return sorted(ids)
+
+    yield read
+    client.delete("long_tasks")
+
+
+def test_editor_restarts_an_encoding_others_may_not(queued, django_capture_on_commit_callbacks):
+    media = MediaFactory(encoding_status="fail", encoding_fail_reason="boom", encoding_attempts=2)
+    with pytest.raises(NotAllowed):
+        svc.encoding_restart(media=media, by=media.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        svc.encoding_restart(media=media, by=UserFactory(is_editor=True))
+    media.refresh_from_db()
+    assert (media.encoding_status, media.encoding_fail_reason, media.encoding_attempts) == (
+        "pending",
+        "",
+        0,
+    )
+    assert queued() == [media.pk]
+
+
+def test_reencode_command(queued, django_capture_on_commit_callbacks):
+    media = MediaFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("reencode", media.friendly_token)
+    assert Media.objects.get(pk=media.pk).encoding_status == "pending"
+    assert queued() == [media.pk]
+    with pytest.raises(CommandError, match="nope"):
+        call_command("reencode", "nope")
+
+
+def test_stuck_encodings_are_requeued_then_failed(queued, django_capture_on_commit_callbacks):
+    long_ago = timezone.now() - timedelta(hours=7)
+    fresh = MediaFactory(encoding_status="running", encoding_attempts=1)
+    stuck = MediaFactory(encoding_status="running", encoding_attempts=1)
+    hopeless = MediaFactory(encoding_status="pending", encoding_attempts=2)
+    Media.objects.filter(pk__in=[stuck.pk, hopeless.pk]).update(edit_date=long_ago)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert svc.encodings_stuck_handle() == (1, 1)
+
+    assert Media.objects.get(pk=fresh.pk).encoding_status == "running"
+    assert Media.objects.get(pk=stuck.pk).encoding_status == "pending"
+    hopeless.refresh_from_db()
+    assert hopeless.encoding_status == "fail"
+    assert "did not finish after 2 attempts" in hopeless.encoding_fail_reason
+    assert queued() == [stuck.pk]
+
+
+def test_beat_has_the_encoding_jobs():
+    tasks = set(PeriodicTask.objects.values_list("task", flat=True))
+    assert {"housekeeping.encodings_stuck", "encoding.cleanup"} <= tasks
+
+
+def test_cleanup_removes_abandoned_runs_but_keeps_the_published_one(small_clip, tmp_path):
+    media = encode_inline(upload(small_clip))
+    base = storage_file(f"encoded/{media.uid.hex}")
+    dead_hls = base / "hls" / "deadbeef0000"
+    dead_work = base / "work" / "deadbeef0000" / "chunks"
+    for folder in (dead_hls, dead_work):
+        folder.mkdir(parents=True)
+        (folder / "x.m4s").write_bytes(b"x")
+    old = time.time() - 7 * 3600
+    os.utime(dead_hls, (old, old))
+    os.utime(dead_work.parent, (old, old))
+
+    assert svc.encoding_scratch_cleanup() == 2
+    assert sorted(p.name for p in (base / "hls").iterdir()) == [media.hls_file.split("/")[3]]
+    assert not any((base / "work").iterdir())
+    assert storage_file(media.hls_file).exists()
