@@ -26,13 +26,23 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[$(EXTRAS)]'
 	touch $@
 
-# The frontend build (npm) belongs here, before the servers start; nothing to build yet.
-frontend:
+# The frontend (Vite + React) builds into frontend/dist, which Django serves as static files;
+# `run` and `test` (browser tests load the real build) depend on it. Rebuilt when sources change.
+FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/vite.config.ts \
+	frontend/tsconfig.json -type f 2>/dev/null)
+frontend: frontend/dist/.vite/manifest.json
+frontend/node_modules/.package-lock.json: frontend/package.json frontend/package-lock.json
+	@command -v npm >/dev/null || { \
+	  echo "npm is needed to build the frontend: sudo apt-get install -y nodejs npm"; exit 1; }
+	cd frontend && npm ci --no-audit --no-fund
+	touch $@
+frontend/dist/.vite/manifest.json: frontend/node_modules/.package-lock.json $(FRONTEND_SOURCES)
+	cd frontend && npm run build
 
 run: venv frontend
 	$(PY) scripts/run_embedded.py $(RUN_ARGS)
 
-test: venv
+test: venv frontend
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: venv
