@@ -39,6 +39,11 @@ VARIABLES: tuple[Var, ...] = (
     Var("DEBUG", "false", "Debug pages and verbose errors; never true in production."),
     Var("ALLOWED_HOSTS", "localhost,127.0.0.1", "Comma-separated host names this site answers to."),
     Var("CSRF_TRUSTED_ORIGINS", "", "Comma-separated origins (scheme://host) trusted for POSTs."),
+    Var(
+        "SECURE_COOKIES",
+        "true",
+        "Session and CSRF cookies only over https (production); false for a plain-http stack.",
+    ),
     Var("SITE_NAME", "OpenPress", "Name shown in pages and e-mails."),
     Var("LOG_LEVEL", "INFO", "Level of the application's logs."),
     Var("OPENPRESS_ADMIN_USER", "admin", "Username of the admin `create_admin_if_missing` makes."),

@@ -4,6 +4,7 @@ A missing ``SECRET_KEY`` or ``DATABASE_URL`` stops start-up with ImproperlyConfi
 variable (see ``setting`` in base.py); ``tests/test_settings_production.py`` holds us to it.
 """
 
+from openpress.config import as_bool
 from openpress.settings.base import *  # noqa: F403
 from openpress.settings.base import REDIS_URL, _env, database_from_url, setting
 
@@ -17,8 +18,7 @@ CACHES = {
 
 # TLS ends at the ingress or nginx in front of us; it tells us the original scheme.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SESSION_COOKIE_SECURE = True
-CSRF_COOKIE_SECURE = True
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = as_bool(setting("SECURE_COOKIES"))
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "SAMEORIGIN"
 
