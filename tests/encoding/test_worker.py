@@ -108,3 +108,26 @@ def test_worker_killed_mid_encode_then_another_worker_finishes(tmp_path):
 def _reload(media: Media) -> Media:
     media.refresh_from_db()
     return media
+
+
+def test_two_workers_share_the_chunks_of_a_long_video(tmp_path):
+    media = upload(make_clip(tmp_path / "chunky.mp4", size="640x360", seconds=14))
+    small = {"ENCODE_CHUNK_THRESHOLD_SECONDS": "5", "ENCODE_CHUNK_SECONDS": "4"}
+    with (
+        celery_worker(queues="long_tasks", name="chunk-a", extra_env=small),
+        celery_worker(queues="long_tasks", name="chunk-b", extra_env=small),
+    ):
+        encoding_start(media_id=media.pk)
+        wait_for(
+            lambda: _status(media) in ("success", "fail"), timeout=180, message="chord to finish"
+        )
+    assert media.encoding_status == "success", media.encoding_fail_reason
+    logs = [(tmp_path / n).read_text() for n in ("worker-chunk-a.log", "worker-chunk-b.log")]
+    took = [
+        sum("encoding.chunk[" in line and "received" in line for line in log.splitlines())
+        for log in logs
+    ]
+    # 4 chunks, each encoded once, and both workers took some while the other was busy.
+    assert sum(took) == 4 and min(took) >= 1, took
+    master = hls.parse_master(Path(default_storage.path(media.hls_file)).read_text())
+    assert [v.resolution for v in master.variants] == [(426, 240), (640, 360)]
