@@ -43,6 +43,7 @@ run: venv frontend
 	$(PY) scripts/run_embedded.py $(RUN_ARGS)
 
 test: venv frontend
+	cd frontend && npm test
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: venv

@@ -45,3 +45,19 @@ def test_a_real_worker_consumes_a_task_from_redis():
             message="the worker to clear the expired session",
         )
     assert Session.objects.filter(pk=live.pk).exists()
+
+
+def test_every_beat_entry_names_a_registered_task(db):
+    """The migrations' schedule and the code agree: beat never sends a task nobody defines."""
+    from django_celery_beat.models import PeriodicTask
+
+    entries = dict(PeriodicTask.objects.values_list("name", "task"))
+    assert {
+        "clear expired sessions",
+        "requeue or fail stuck encodings",
+        "remove abandoned encoding work",
+        "delete abandoned uploads",
+    } <= set(entries)
+    app.loader.import_default_modules()
+    for name, task in entries.items():
+        assert task in app.tasks, f"beat entry {name!r} sends unknown task {task!r}"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from openpress import config
 from openpress.config import as_bool, as_list
@@ -167,6 +168,8 @@ SPECTACULAR_SETTINGS = {
 # --- Celery -----------------------------------------------------------------------------
 CELERY_BROKER_URL = setting("CELERY_BROKER_URL") or REDIS_URL
 CELERY_TASK_DEFAULT_QUEUE = "short_tasks"
+# Both queues declared, so every worker, the router and `purge` know them by name.
+CELERY_TASK_QUEUES = (Queue("short_tasks"), Queue("long_tasks"))
 # Every task has an explicit name in one of two families; the family picks the queue.
 CELERY_TASK_ROUTES = {
     "encoding.*": {"queue": "long_tasks"},
