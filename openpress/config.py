@@ -190,6 +190,16 @@ VARIABLES: tuple[Var, ...] = (
         "Where chunk-encoding chords count finished parts; empty means REDIS_URL.",
         group="encoding",
     ),
+    # server processes (read by docker/entrypoint.sh and docker/uwsgi.ini, not by Django)
+    Var("WEB_PROCESSES", "2", "uWSGI worker processes of a web or api container.", group="server"),
+    Var("WEB_THREADS", "2", "Threads of each uWSGI worker process.", group="server"),
+    Var("WEB_HARAKIRI", "300", "Seconds after which uWSGI kills a stuck request.", group="server"),
+    Var(
+        "DB_WAIT_SECONDS",
+        "60",
+        "How long a container waits for the database before it gives up.",
+        group="server",
+    ),
 )
 
 BY_NAME: Mapping[str, Var] = {v.name: v for v in VARIABLES}
