@@ -1,0 +1,365 @@
+"""The whole stack in real containers, used through nginx only (issue 5).
+
+``scripts/stack-test.sh`` starts the engine and builds the images, then runs this module with
+``-m stack -p no:django``: nothing here imports Django, everything goes through HTTP on the port
+nginx publishes, or through ``docker compose`` for what an operator would type.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.stack
+
+ROOT = Path(__file__).resolve().parents[2]
+PROJECT = os.environ.get("STACK_PROJECT", "openpress-stack")
+PORT = int(os.environ.get("STACK_HTTP_PORT", "18080"))
+BASE = f"http://127.0.0.1:{PORT}"
+REPORT = os.environ.get("STACK_REPORT")
+HEALTHY_WITHIN = 420  # seconds from `up` to every service healthy (2 shared cores, cold start)
+ENCODED_WITHIN = 900  # seconds for an encode, restart of the long worker included
+APP_SERVICES = ("web", "api", "celery-short", "celery-long", "celery-beat")
+SERVICES = ("postgres", "redis", *APP_SERVICES, "nginx")
+
+
+def report(line: str) -> None:
+    print(line)
+    if REPORT:
+        with open(REPORT, "a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+
+
+def wait_for(predicate, *, timeout: float, interval: float = 1.0, message: str):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+        time.sleep(interval)
+
+
+class Compose:
+    def __init__(self, env_file: Path):
+        self.base = [
+            "docker",
+            "compose",
+            "-f",
+            str(ROOT / "docker-compose.yml"),
+            "-p",
+            PROJECT,
+            "--env-file",
+            str(env_file),
+        ]
+
+    def run(self, *args: str, check: bool = True, timeout: float = 600, **kw):
+        proc = subprocess.run(
+            [*self.base, *args], capture_output=True, text=True, timeout=timeout, **kw
+        )
+        if check and proc.returncode != 0:
+            raise AssertionError(
+                f"docker compose {' '.join(args)} failed ({proc.returncode}):\n"
+                f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+            )
+        return proc
+
+    def states(self) -> dict[str, dict]:
+        out = self.run("ps", "-a", "--format", "json").stdout.strip()
+        rows = json.loads(out) if out.startswith("[") else [json.loads(x) for x in out.splitlines()]
+        return {row["Service"]: row for row in rows}
+
+    def all_healthy(self) -> bool:
+        states = self.states()
+        migrate = states.get("migrate", {})
+        if migrate.get("State") == "exited" and migrate.get("ExitCode") != 0:
+            raise AssertionError(f"migrate failed:\n{self.run('logs', 'migrate').stdout[-3000:]}")
+        return migrate.get("State") == "exited" and all(
+            states.get(name, {}).get("Health") == "healthy" for name in SERVICES
+        )
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    env_file = tmp_path_factory.mktemp("stack") / "stack.env"
+    # Throw-away secrets for this run only; hex, so they are safe inside DATABASE_URL.
+    env_file.write_text(
+        f"SECRET_KEY={secrets.token_hex(32)}\n"
+        f"POSTGRES_PASSWORD={secrets.token_hex(16)}\n"
+        f"OPENPRESS_HTTP_PORT={PORT}\n"
+    )
+    compose = Compose(env_file)
+    compose.run("down", "-v", "--remove-orphans", check=False)
+    started = time.monotonic()
+    # --no-build: the driver built the images; `up` returns once nginx's dependencies are healthy.
+    compose.run("up", "-d", "--no-build", timeout=HEALTHY_WITHIN)
+    try:
+        wait_for(compose.all_healthy, timeout=HEALTHY_WITHIN, interval=1, message="healthy stack")
+        report(f"stack: up to all healthy in {time.monotonic() - started:.1f}s")
+        yield compose
+    finally:
+        logs = compose.run("logs", "--no-color", "--tail", "60", check=False).stdout
+        if REPORT:
+            Path(REPORT).with_suffix(".logs").write_text(logs)
+        compose.run("down", "-v", "--remove-orphans", check=False)
+
+
+# --- HTTP through nginx ------------------------------------------------------------------------
+
+
+class Response:
+    def __init__(self, status: int, headers, body: bytes):
+        self.status, self.headers, self.body = status, headers, body
+
+    def json(self):
+        return json.loads(self.body)
+
+
+def http(
+    method: str, path: str, *, token: str | None = None, json_body=None, data=None, headers=None
+) -> Response:
+    headers = dict(headers or {})
+    if token:
+        headers["Authorization"] = f"Token {token}"
+    if json_body is not None:
+        data = json.dumps(json_body).encode()
+        headers["Content-Type"] = "application/json"
+    url = path if path.startswith("http") else BASE + path
+    assert url.startswith(BASE), url  # only ever nginx of the stack under test
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=120) as resp:  # noqa: S310
+            return Response(resp.status, resp.headers, resp.read())
+    except urllib.error.HTTPError as exc:
+        return Response(exc.code, exc.headers, exc.read())
+
+
+def multipart(fields: dict[str, str], file_field: str, path: Path) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts = []
+    for name, value in fields.items():
+        parts.append(
+            f"--{boundary}\r\nContent-Disposition: form-data; "
+            f'name="{name}"\r\n\r\n{value}\r\n'.encode()
+        )
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; '
+        f'filename="{path.name}"\r\nContent-Type: video/mp4\r\n\r\n'.encode()
+        + path.read_bytes()
+        + b"\r\n"
+    )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def clip(tmp: Path, name: str, *, seconds: int, size: str) -> Path:
+    out = tmp / name
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc2=size={size}:rate=25",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:sample_rate=48000",
+            "-t",
+            str(seconds),
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-crf",
+            "30",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-shortest",
+            str(out),
+        ],
+        check=True,
+        timeout=300,
+    )
+    return out
+
+
+def upload(token: str, path: Path, *, title: str, state: str) -> str:
+    body, content_type = multipart({"title": title, "state": state}, "media_file", path)
+    resp = http(
+        "POST", "/api/v1/media", token=token, data=body, headers={"Content-Type": content_type}
+    )
+    assert resp.status == 201, (resp.status, resp.body[:500])
+    return resp.json()["friendly_token"]
+
+
+def detail(token: str | None, friendly_token: str) -> Response:
+    return http("GET", f"/api/v1/media/{friendly_token}", token=token)
+
+
+def first_segment(master_url: str, token: str | None = None) -> tuple[str, str]:
+    """The URL of a variant playlist and of its first media segment, read from the playlists."""
+    master = http("GET", master_url, token=token)
+    assert master.status == 200, master.status
+    variant = next(
+        line for line in master.body.decode().splitlines() if line and not line.startswith("#")
+    )
+    variant_url = urllib.parse.urljoin(BASE + master_url, variant)
+    playlist = http("GET", variant_url, token=token)
+    assert playlist.status == 200, playlist.status
+    segment = next(
+        line for line in playlist.body.decode().splitlines() if line and not line.startswith("#")
+    )
+    return variant_url, urllib.parse.urljoin(variant_url, segment)
+
+
+# --- the test ------------------------------------------------------------------------------------
+
+
+def test_stack_serves_uploads_encodes_and_hides_private_files(stack, tmp_path):
+    assert http("GET", "/healthz").status == 200
+    ready = http("GET", "/readyz")
+    assert ready.status == 200 and ready.json()["checks"] == {"database": "ok", "redis": "ok"}
+    assert http("GET", "/").status == 200
+    static = re.search(rb'src="(/static/[^"]+\.js)"', http("GET", "/").body)
+    assert static, "the home page names its script bundle"
+    assert http("GET", static.group(1).decode()).status == 200
+    # A traversal attempt never reaches a file.
+    assert http("GET", "/static/%2e%2e/%2e%2e/etc/passwd").status == 400
+
+    # An admin made with the command an operator would use, then a user made by that admin
+    # through the API, verified as a journalist on the command line.
+    admin_password = secrets.token_urlsafe(18)
+    stack.run(
+        "exec",
+        "-T",
+        "-e",
+        "OPENPRESS_ADMIN_USER=stackadmin",
+        "-e",
+        f"OPENPRESS_ADMIN_PASSWORD={admin_password}",
+        "api",
+        "/app/docker/entrypoint.sh",
+        "manage",
+        "create_admin_if_missing",
+    )
+    login = http(
+        "POST", "/api/v1/login", json_body={"username": "stackadmin", "password": admin_password}
+    )
+    assert login.status == 200, login.body
+    admin = login.json()["token"]
+    password = secrets.token_urlsafe(18)
+    created = http(
+        "POST",
+        "/api/v1/users",
+        token=admin,
+        json_body={"username": "reporter", "password": password, "email": "reporter@example.org"},
+    )
+    assert created.status == 201, created.body
+    out = stack.run(
+        "exec",
+        "-T",
+        "api",
+        "/app/docker/entrypoint.sh",
+        "manage",
+        "verify_journalist",
+        "reporter",
+        "--outlet",
+        "Stack Gazette",
+    ).stdout
+    assert "verified journalist" in out
+    token = http(
+        "POST", "/api/v1/login", json_body={"username": "reporter", "password": password}
+    ).json()["token"]
+    assert http("GET", "/api/v1/whoami", token=token).json()["is_verified_journalist"] is True
+
+    # A public upload long enough to be mid-encode when the long worker is restarted.
+    long_clip = clip(tmp_path, "long.mp4", seconds=40, size="1280x720")
+    public = upload(token, long_clip, title="Stack public", state="public")
+    wait_for(
+        lambda: detail(token, public).json()["encoding_status"] == "running",
+        timeout=300,
+        interval=0.5,
+        message="the encode to start",
+    )
+    restarted = time.monotonic()
+    stack.run("restart", "celery-long")
+    report(f"stack: celery-long restarted mid-encode in {time.monotonic() - restarted:.1f}s")
+    assert detail(token, public).json()["encoding_status"] != "success", (
+        "the encode finished before the restart: the clip is too short to prove anything"
+    )
+    finished = wait_for(
+        lambda: (d := detail(token, public).json())["encoding_status"] in ("success", "fail") and d,
+        timeout=ENCODED_WITHIN,
+        interval=2,
+        message="the encode to finish after the restart",
+    )
+    assert finished["encoding_status"] == "success", finished.get("encoding_fail_reason")
+    long_logs = stack.run("logs", "--no-color", "celery-long").stdout
+    report(f"stack: encode finished {time.monotonic() - restarted:.1f}s after the restart")
+
+    # Anyone may watch it: master playlist, a variant playlist and a segment, through nginx.
+    anon = detail(None, public).json()
+    master_url = anon["hls_info"]["master_file"]
+    assert master_url.endswith("master.m3u8")
+    _, segment_url = first_segment(master_url)
+    segment = http("GET", segment_url)
+    assert segment.status == 200 and len(segment.body) > 1000
+    assert "immutable" in segment.headers["Cache-Control"]
+    assert segment.headers["Cache-Control"].startswith("public")
+
+    # A private upload: its owner gets the files, an anonymous client gets nothing.
+    small_clip = clip(tmp_path, "small.mp4", seconds=4, size="320x240")
+    private = upload(token, small_clip, title="Stack private", state="private")
+    done = wait_for(
+        lambda: (
+            (d := detail(token, private).json())["encoding_status"] in ("success", "fail") and d
+        ),
+        timeout=ENCODED_WITHIN,
+        interval=1,
+        message="the private encode",
+    )
+    assert done["encoding_status"] == "success", done.get("encoding_fail_reason")
+    assert detail(None, private).status == 404
+    p_master = done["hls_info"]["master_file"]
+    _, p_segment = first_segment(p_master, token=token)
+    p_original = done["original_media_url"]
+    for url in (p_master, p_segment, p_original):
+        assert http("GET", url, token=token).status == 200, url
+        anonymous = http("GET", url)
+        assert anonymous.status == 404, (url, anonymous.status)
+        assert anonymous.body.find(b"ftyp") == -1
+    # Another signed-in user is refused as well; an admin sees everything.
+    other_password = secrets.token_urlsafe(18)
+    assert (
+        http(
+            "POST",
+            "/api/v1/users",
+            token=admin,
+            json_body={"username": "bystander", "password": other_password},
+        ).status
+        == 201
+    )
+    other = http(
+        "POST", "/api/v1/login", json_body={"username": "bystander", "password": other_password}
+    ).json()["token"]
+    assert http("GET", p_master, token=other).status == 404
+    assert http("GET", p_master, token=admin).status == 200
+    report(f"stack: private media files refused to anonymous clients: {p_master}")
+    assert "encoding." in long_logs
