@@ -39,6 +39,11 @@ class VideoStream:
     rotation: int
     bitrate: int
     frames: int | None
+    profile: str = ""
+    level: int = 0  # H.264 level_idc as ffprobe reports it: 42 for 4.2
+    sar: str = ""
+    field_order: str = ""
+    r_fps: Fraction = Fraction(0)  # the stream's base rate; equals ``fps`` for constant rate
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,11 @@ def parse_probe_data(data: dict) -> Probe:
             rotation=rotation,
             bitrate=_int(video.get("bit_rate")),
             frames=_int(frames) if frames is not None else None,
+            profile=video.get("profile", ""),
+            level=_int(video.get("level")),
+            sar=video.get("sample_aspect_ratio", ""),
+            field_order=video.get("field_order", ""),
+            r_fps=_fraction(video.get("r_frame_rate")),
         )
     duration = float(fmt.get("duration") or 0) or max(
         (float(s.get("duration") or 0) for s in streams), default=0.0
@@ -209,6 +219,7 @@ class Rung:
     width: int
     max_kbps: int
     profile_id: int | None = None
+    copy: bool = False  # packaged from the source's own video stream, not encoded
 
 
 def scaled_width(src_w: int, src_h: int, height: int) -> int:
@@ -259,6 +270,147 @@ def codecs_attr(level: str = "4.2", *, audio: bool = True) -> str:
     return f"{video},mp4a.40.2" if audio else video
 
 
+def codecs_from_avcc(data: bytes) -> str | None:
+    """``avc1.PPCCLL`` from the ``avcC`` box in an MP4 init segment (profile, flags, level).
+
+    A copied rendition keeps the source's profile and level, so its CODECS is read from what
+    was written rather than assumed.
+    """
+    at = data.find(b"avcC")
+    if at < 0 or len(data) < at + 8 or data[at + 4] != 1:
+        return None
+    return "avc1." + data[at + 5 : at + 8].hex()
+
+
+# --- remuxing a web-ready source ---------------------------------------------------------------
+
+# What browsers' MSE and native HLS decode everywhere (Constrained Baseline, Main, High; 8-bit
+# 4:2:0, progressive, up to level 4.2, the level our own renditions are written at).
+REMUX_PROFILES = {"Constrained Baseline", "Main", "High"}
+REMUX_MAX_LEVEL = 42
+REMUX_CONTAINERS = {"mov"}  # MP4/MOV: exact timestamps (MKV's are rounded to the millisecond)
+# Our encodes use bufsize = 2 x maxrate: over one segment of S seconds a capped encode can put at
+# most cap * (S + 2) bits; a copied segment must not hold more.
+BUFSIZE_SECONDS = 2
+
+
+def remux_candidate(probe: Probe, rungs: list[Rung]) -> tuple[Rung | None, str]:
+    """The rung the source's video stream could be, as it is, and why (or why not).
+
+    Only what the stream header tells; the keyframes and the bitrate over time are checked by
+    :func:`remux_check` on the packets.
+    """
+    v = probe.video
+    if v is None:
+        return None, "no video stream"
+    if probe.format_name not in REMUX_CONTAINERS:
+        return None, f"container {probe.format_name or 'unknown'} (MP4/MOV only)"
+    if v.codec != "h264":
+        return None, f"codec {v.codec}"
+    if v.pix_fmt != "yuv420p":
+        return None, f"pixel format {v.pix_fmt}"
+    if v.profile not in REMUX_PROFILES:
+        return None, f"profile {v.profile or 'unknown'}"
+    if not 0 < v.level <= REMUX_MAX_LEVEL:
+        return None, f"level {v.level / 10:g}"
+    if v.rotation:
+        return None, f"rotated {v.rotation} degrees"
+    if v.sar not in ("", "1:1", "0:1"):
+        return None, f"non-square pixels ({v.sar})"
+    if v.field_order not in ("", "progressive", "unknown"):
+        return None, f"interlaced ({v.field_order})"
+    if v.fps <= 0 or v.fps != v.r_fps or output_fps(v.fps) != v.fps:
+        return None, f"frame rate {float(v.fps):g} (not constant, or above {MAX_FPS})"
+    if probe.has_audio and probe.audio_codec != "aac":
+        return None, f"audio codec {probe.audio_codec}"
+    rung = next((r for r in rungs if (r.width, r.height) == (v.width, v.height)), None)
+    if rung is None:
+        return None, f"{v.width}x{v.height} is not a ladder size"
+    return rung, "web-ready H.264"
+
+
+def packets_argv(path: str) -> list[str]:
+    """Every packet of the first video stream: presentation time, size, flags (CSV)."""
+    return [
+        "ffprobe",
+        "-v",
+        "error",
+        "-select_streams",
+        "v:0",
+        "-show_entries",
+        "packet=pts_time,size,flags",
+        "-of",
+        "csv=p=0",
+        path,
+    ]
+
+
+@dataclass(frozen=True)
+class Packet:
+    pts: float
+    size: int
+    key: bool
+
+
+def parse_packets(text: str) -> list[Packet]:
+    """Packets from :func:`packets_argv`'s output; ones without a timestamp are skipped."""
+    packets = []
+    for line in text.splitlines():
+        parts = line.strip().split(",")
+        if len(parts) < 3 or parts[0] in ("", "N/A"):
+            continue
+        try:
+            packets.append(Packet(float(parts[0]), int(parts[1]), "K" in parts[2]))
+        except ValueError:
+            continue
+    return packets
+
+
+def remux_check(
+    packets: list[Packet], *, fps: Fraction, segment_seconds: int, max_kbps: int
+) -> tuple[bool, str]:
+    """Whether a stream with these packets can be a rendition as it is.
+
+    The HLS muxer cuts a copied stream at its first keyframe at or after each multiple of the
+    segment length (counted from the first packet), and the encoded rungs have a keyframe forced
+    on the first frame at or after the same instants. So each of those instants needs a source
+    keyframe no later than one frame after it; otherwise the copied rendition's segments would
+    not line up with the others' and players could not switch between them. The bitrate must
+    stay under the rung's cap on average, and no segment may exceed what a capped encode can
+    reach (see ``BUFSIZE_SECONDS``).
+    """
+    if not packets or fps <= 0:
+        return False, "no video packets"
+    start = packets[0].pts
+    frame = float(1 / fps)
+    end = max(p.pts for p in packets) + frame
+    keys = sorted(p.pts - start for p in packets if p.key)
+    if not keys or abs(keys[0]) > 1e-3:
+        return False, "the first packet is not a keyframe"
+    eps = 1e-4
+    n = 1
+    while n * segment_seconds < end - frame / 2:
+        grid = n * segment_seconds
+        after = next((k for k in keys if k >= grid - eps), None)
+        if after is None or after > grid + frame + eps:
+            return False, f"no keyframe within one frame after {grid} s"
+        n += 1
+    duration = end - start
+    total_kbps = sum(p.size for p in packets) * 8 / duration / 1000
+    if total_kbps > max_kbps:
+        return False, f"{total_kbps:.0f} kb/s is above the {max_kbps} kb/s cap"
+    per_segment: dict[int, int] = {}
+    for p in packets:
+        index = int((p.pts - start + eps) // segment_seconds)
+        per_segment[index] = per_segment.get(index, 0) + p.size
+    limit = max_kbps * (segment_seconds + BUFSIZE_SECONDS) * 1000 / 8
+    worst = max(per_segment.values())
+    if worst > limit:
+        peak = worst * 8 / segment_seconds / 1000
+        return False, f"a segment peaks at {peak:.0f} kb/s, above what the cap allows"
+    return True, f"{total_kbps:.0f} kb/s, keyframes on the {segment_seconds} s grid"
+
+
 @dataclass(frozen=True)
 class EncodeOptions:
     preset: str
@@ -269,38 +421,49 @@ class EncodeOptions:
     level: str = "4.2"
 
 
-def _x264_common(opts: EncodeOptions, fps: Fraction) -> list[str]:
+def _x264_common(opts: EncodeOptions, fps: Fraction, spec: str = "v") -> list[str]:
+    """x264 options for the output streams ``spec`` selects (``v``: every video stream)."""
     # x264 counts keyint in frames; scene cuts are off so that forced keyframes are the only ones
     # and every rung (and every chunk) cuts its segments at the same instants.
     keyint = max(1, round(fps * opts.segment_seconds * 2))
     return [
-        "-c:v",
+        f"-c:{spec}",
         "libx264",
-        "-pix_fmt",
+        f"-pix_fmt:{spec}",
         "yuv420p",
-        "-preset",
+        f"-preset:{spec}",
         opts.preset,
-        "-crf",
+        f"-crf:{spec}",
         str(opts.crf),
-        "-profile:v",
+        f"-profile:{spec}",
         "main",
-        "-level:v",
+        f"-level:{spec}",
         opts.level,
-        "-force_key_frames",
+        f"-force_key_frames:{spec}",
         keyframe_expr(opts.segment_seconds),
-        "-x264-params",
+        f"-x264-params:{spec}",
         f"scenecut=0:open_gop=0:keyint={keyint}",
     ]
 
 
-def _x264_args(opts: EncodeOptions, rungs: list[Rung], fps: Fraction) -> list[str]:
-    args = _x264_common(opts, fps)
+def _video_args(opts: EncodeOptions, rungs: list[Rung], fps: Fraction) -> list[str]:
+    """Per output stream: a copied rung is ``-c:v:i copy``; the others get x264 and their cap.
+
+    Every option names its stream (``:v:i``): an encoder option given to all video streams
+    would also be applied to a copied one, and ffmpeg refuses that.
+    """
+    args: list[str] = []
     for i, rung in enumerate(rungs):
+        if rung.copy:
+            args += [f"-c:v:{i}", "copy"]
+            continue
+        args += _x264_common(opts, fps, f"v:{i}")
         args += [f"-maxrate:v:{i}", f"{rung.max_kbps}k", f"-bufsize:v:{i}", f"{rung.max_kbps * 2}k"]
     return args
 
 
 def _filter_graph(rungs: list[Rung], fps: Fraction, *, setsar: bool = True) -> str:
+    """Decode once, then ``split`` + ``scale`` into ``[o0]``, ``[o1]``... (one per rung given)."""
     n = len(rungs)
     head = f"[0:v:0]fps={fps.numerator}/{fps.denominator}"
     head += f",split={n}" + "".join(f"[s{i}]" for i in range(n)) if n > 1 else "[s0]"
@@ -351,15 +514,21 @@ def ladder_hls_argv(
 ) -> list[str]:
     """One ffmpeg: decode once, ``split`` to every rung, write fMP4 HLS for all of them.
 
-    Audio is encoded once into its own rendition that every video variant refers to.
+    A rung marked ``copy`` takes the source's video stream as it is (see :func:`remux_check`);
+    the others are still encoded from the single decode. Audio is encoded once into its own
+    rendition that every video variant refers to.
     Progress goes to stdout (``-progress pipe:1``).
     """
-    argv = [*_common_head(opts.threads), "-i", src, "-filter_complex", _filter_graph(rungs, fps)]
-    for i in range(len(rungs)):
-        argv += ["-map", f"[o{i}]"]
+    encoded = [r for r in rungs if not r.copy]
+    argv = [*_common_head(opts.threads), "-i", src]
+    if encoded:
+        argv += ["-filter_complex", _filter_graph(encoded, fps)]
+    outputs = iter(range(len(encoded)))
+    for rung in rungs:
+        argv += ["-map", "0:v:0" if rung.copy else f"[o{next(outputs)}]"]
     if with_audio:
         argv += ["-map", "0:a:0", "-c:a", "aac", "-b:a", f"{opts.audio_kbps}k", "-ac", "2"]
-    argv += _x264_args(opts, rungs, fps)
+    argv += _video_args(opts, rungs, fps)
     streams = [
         f"v:{i},agroup:aud,name:{r.name}" if with_audio else f"v:{i},name:{r.name}"
         for i, r in enumerate(rungs)

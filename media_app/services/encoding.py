@@ -15,7 +15,7 @@ import shutil
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -156,11 +156,38 @@ def _ladder_profiles() -> list[tuple[int, int, int | None]]:
     return [(p.resolution, p.max_video_kbps, p.pk) for p in rows]
 
 
-def _rungs_for(probe: Probe) -> list[Rung]:
+def _rungs_for(probe: Probe, *, remux: str | None = None) -> list[Rung]:
+    """The ladder for ``probe``; the rung named ``remux`` is a stream copy of the source."""
     assert probe.video is not None
-    return ffmpeg.plan_ladder(
+    rungs = ffmpeg.plan_ladder(
         width=probe.video.width, height=probe.video.height, profiles=_ladder_profiles()
     )
+    return [replace(r, copy=True) if r.name == remux else r for r in rungs]
+
+
+def _rungs_of(media: Media) -> list[Rung]:
+    """The ladder of a media as its run decided it (the remux decision is taken once, at the
+    start, so that every step of a run, chunks included, agrees on it)."""
+    remux = (media.media_info.get("remux") or {}).get("rung")
+    return _rungs_for(_probe_of(media), remux=remux)
+
+
+def _remux_decision(probe: Probe, src: str) -> dict:
+    """``{"rung": name or None, "reason": ...}``: may the source's video be a rendition as is?"""
+    rung, reason = ffmpeg.remux_candidate(probe, _rungs_for(probe))
+    if rung is None:
+        return {"rung": None, "reason": reason}
+    try:
+        packets = ffmpeg.parse_packets(runner.run(ffmpeg.packets_argv(src), timeout=600))
+    except ToolFailed as exc:
+        return {"rung": None, "reason": f"packets unreadable ({exc.returncode})"}
+    ok, reason = ffmpeg.remux_check(
+        packets,
+        fps=probe.video.fps,
+        segment_seconds=settings.ENCODE_SEGMENT_SECONDS,
+        max_kbps=rung.max_kbps,
+    )
+    return {"rung": rung.name if ok else None, "reason": reason}
 
 
 # --- step 1: probe, classify, stills ----------------------------------------------------------
@@ -222,6 +249,9 @@ def _prepare(media: Media, run_token: str) -> Plan | None:
         probe = ffmpeg.parse_probe(out)
         kind = ffmpeg.classify(probe)
         info = {"ffprobe": probe.raw, "kind": kind}
+        if kind == "video":
+            info["remux"] = _remux_decision(probe, src)
+            logger.info("media %s remux: %s", media.pk, info["remux"])
         fields = {
             "media_type": kind,
             "media_info": info,
@@ -329,7 +359,11 @@ class _Publisher:
         ready = {r.name for r in self.rungs if r.name in self.listed or self.playable(r.name)}
         if ready == self.listed:
             return
-        variants = [_variant(r, self.with_audio) for r in self.rungs if r.name in ready]
+        variants = [
+            _variant(r, self.with_audio, out_dir=self.out_dir)
+            for r in self.rungs
+            if r.name in ready
+        ]
         # Lowest first: players start on the first variant listed.
         hls.write_atomic(
             os.path.join(self.out_dir, "master.m3u8"),
@@ -341,14 +375,34 @@ class _Publisher:
         self.listed = ready
 
 
-def _variant(rung: Rung, with_audio: bool, average: int | None = None) -> hls.Variant:
+def _copied_codecs(rung: Rung, out_dir: str, with_audio: bool) -> str | None:
+    """CODECS of a copied rendition, from the ``avcC`` box of the init segment ffmpeg wrote."""
+    folder = os.path.join(out_dir, rung.name)
+    pl = hls.read_media_playlist(os.path.join(folder, "index.m3u8"))
+    if pl is None or not pl.init:
+        return None
+    try:
+        with open(os.path.join(folder, pl.init), "rb") as fh:
+            video = ffmpeg.codecs_from_avcc(fh.read(64 * 1024))
+    except FileNotFoundError:
+        return None
+    if video is None:
+        return None
+    return f"{video},mp4a.40.2" if with_audio else video
+
+
+def _variant(
+    rung: Rung, with_audio: bool, average: int | None = None, *, out_dir: str = ""
+) -> hls.Variant:
     audio_bps = settings.ENCODE_AUDIO_KBPS * 1000 if with_audio else 0
+    codecs = _copied_codecs(rung, out_dir, with_audio) if rung.copy and out_dir else None
     return hls.Variant(
         uri=f"{rung.name}/index.m3u8",
-        # Peak as ffmpeg states it: the cap plus audio, with 10 % for container overhead.
+        # Peak as ffmpeg states it: the cap plus audio, with 10 % for container overhead. A
+        # copied rung was only chosen if its segments stay within the same bound.
         bandwidth=int((rung.max_kbps * 1000 + audio_bps) * 1.1),
         average_bandwidth=average,
-        codecs=ffmpeg.codecs_attr(audio=with_audio),
+        codecs=codecs or ffmpeg.codecs_attr(audio=with_audio),
         resolution=(rung.width, rung.height),
         audio=hls.AUDIO_GROUP if with_audio else None,
     )
@@ -412,7 +466,9 @@ def _finalise_hls(
         size = files.tree_size(os.path.join(out_dir, name))
         stats[name] = (size, int(size * 8 / pl.duration) if pl.duration else 0)
     audio_bps = stats["audio"][1] if with_audio else 0
-    variants = [_variant(r, with_audio, stats[r.name][1] + audio_bps) for r in rungs]
+    variants = [
+        _variant(r, with_audio, stats[r.name][1] + audio_bps, out_dir=out_dir) for r in rungs
+    ]
     if not variants:  # audio-only media
         variants = [
             hls.Variant(
@@ -439,7 +495,7 @@ def encoding_ladder(*, media_id: int, run: str) -> None:
         return
     try:
         probe = _probe_of(media)
-        rungs = _rungs_for(probe)
+        rungs = _rungs_of(media)
         with files.scratch() as work, files.local_source(media.media_file.name, work) as src:
             _encode_ladder(media, run, probe, rungs, src, work)
     except BadInput as exc:

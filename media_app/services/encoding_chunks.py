@@ -62,7 +62,7 @@ def encoding_split(*, plan: svc.Plan) -> svc.Plan | None:
         )
         return None
     count = len(_chunk_names(work))
-    svc._rendition_rows(media, svc._rungs_for(svc._probe_of(media)))
+    svc._rendition_rows(media, svc._rungs_of(media))
     logger.info("media %s cut into %d chunks", media.pk, count)
     return svc.Plan(plan.media_id, plan.run, plan.kind, count)
 
@@ -72,7 +72,10 @@ def encoding_chunk(*, media_id: int, run: str, index: int) -> None:
     if media is None:
         return
     probe = svc._probe_of(media)
-    rungs = svc._rungs_for(probe)
+    # A copied rung needs no chunks: the join packages the source's own video stream for it.
+    rungs = [r for r in svc._rungs_of(media) if not r.copy]
+    if not rungs:
+        return
     work = _work_dir(media, run)
     finals = [os.path.join(work, "out", f"c_{index:05d}_{r.name}.mp4") for r in rungs]
     if all(os.path.exists(f) for f in finals):
@@ -132,13 +135,16 @@ def encoding_join(*, media_id: int, run: str) -> None:
     if media is None:
         return
     probe = svc._probe_of(media)
-    rungs = svc._rungs_for(probe)
+    rungs = svc._rungs_of(media)
     work = _work_dir(media, run)
     count = len(_chunk_names(work))
     audio = os.path.join(work, "audio.m4a") if probe.has_audio else None
     try:
         joined = []
         for rung in rungs:
+            if rung.copy:
+                joined.append(files.storage_path(media.media_file.name))
+                continue
             listing = os.path.join(work, f"list_{rung.name}.txt")
             with open(listing, "w", encoding="utf-8") as fh:
                 for i in range(count):
