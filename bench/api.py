@@ -1,0 +1,246 @@
+"""API throughput: `GET /api/v1/media` and a media detail under uWSGI, measured with wrk.
+
+The shape of DESIGN.md's target: uWSGI with 2 processes x 2 threads, 50 media rows, 8
+connections, production settings against a real PostgreSQL (and Redis for the cache). Prints
+requests per second, latency, SQL queries per request, and the CPU used by other processes
+during the run (the machine is shared; a busy neighbour lowers every figure).
+
+    .venv/bin/python bench/api.py [--duration 15] [--database-url postgres://...] [--keep]
+
+Needs `uwsgi` in the venv (`pip install -e '.[server]'`) and `wrk` (`apt-get install -y wrk`).
+A throwaway database ``openpress_bench_api`` is created and dropped unless --database-url names
+one to use as is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+ROWS = 50
+CONNECTIONS = 8
+PROCESSES, THREADS = 2, 2
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def cpu_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies of the whole machine, from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+def own_ticks(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += sum(int(v) for v in stat[11:15])  # utime, stime, cutime, cstime
+    return total
+
+
+def family(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
+    children = [int(p) for p in out.stdout.split()]
+    return [pid, *[c for child in children for c in family(child)]]
+
+
+def seed(env: dict[str, str]) -> str:
+    """Migrate and create 50 public media with tags and categories; return one token."""
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from media_app.models import Category, Media, Tag, User
+
+    call_command("migrate", verbosity=0)
+    Media.objects.all().delete()
+    author, _ = User.objects.get_or_create(
+        username="bench", defaults={"is_verified_journalist": True, "name": "Bench Desk"}
+    )
+    tags = [Tag.objects.get_or_create(title=f"tag{i}")[0] for i in range(5)]
+    cats = [Category.objects.get_or_create(title=f"Beat {i}")[0] for i in range(3)]
+    token = ""
+    for i in range(ROWS):
+        media = Media.objects.create(
+            user=author,
+            title=f"Report {i}",
+            description="From the field. " * 20,
+            state="public",
+            requested_state="public",
+            is_reviewed=True,
+            encoding_status="success",
+            media_file=f"original/bench/{i}.mp4",
+            duration=120 + i,
+            add_date=timezone.now(),
+        )
+        media.tags.set(tags[: 1 + i % 5])
+        media.categories.set(cats[: 1 + i % 3])
+        token = media.friendly_token
+    return token
+
+
+def queries_per_request(path: str) -> int:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.get(path)  # warm caches the way a running server would be
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(path)
+    assert response.status_code == 200, response.status_code
+    return len(ctx.captured_queries)
+
+
+def wrk(url: str, duration: int) -> dict[str, str]:
+    out = subprocess.run(
+        ["wrk", "-t", "2", "-c", str(CONNECTIONS), "-d", f"{duration}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)
+    p50 = re.search(r"50%\s+(\S+)", out).group(1)
+    p99 = re.search(r"99%\s+(\S+)", out).group(1)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p50": p50, "p99": p99, "non2xx": errors.group(1) if errors else "0"}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--duration", type=int, default=15, help="seconds of load per endpoint")
+    parser.add_argument("--database-url", default="")
+    parser.add_argument(
+        "--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the throwaway database")
+    args = parser.parse_args()
+
+    uwsgi = shutil.which("uwsgi", path=str(Path(sys.executable).parent)) or shutil.which("uwsgi")
+    if not uwsgi or not shutil.which("wrk"):
+        sys.exit("needs uwsgi (pip install -e '.[server]') and wrk (apt-get install -y wrk)")
+
+    throwaway = not args.database_url
+    db_url = args.database_url or "postgres://postgres@127.0.0.1:5432/openpress_bench_api"
+    if throwaway:
+        admin = db_url.rsplit("/", 1)[0] + "/postgres"
+        subprocess.run(
+            ["psql", admin, "-qc", "DROP DATABASE IF EXISTS openpress_bench_api"], check=True
+        )
+        subprocess.run(["psql", admin, "-qc", "CREATE DATABASE openpress_bench_api"], check=True)
+
+    port = free_port()
+    env = {
+        "DJANGO_SETTINGS_MODULE": "openpress.settings.production",
+        "SECRET_KEY": "bench-only-" + "x" * 40,
+        "DATABASE_URL": db_url,
+        "REDIS_URL": args.redis_url,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LOG_LEVEL": "WARNING",
+        "SECURE_COOKIES": "false",
+    }
+    token = seed(env)
+    list_path, detail_path = "/api/v1/media", f"/api/v1/media/{token}"
+    queries = {"list": queries_per_request(list_path), "detail": queries_per_request(detail_path)}
+
+    server = subprocess.Popen(
+        [
+            uwsgi,
+            "--master",
+            "--need-app",
+            "--die-on-term",
+            "--http-socket",
+            f"127.0.0.1:{port}",
+            "--module",
+            "openpress.wsgi:application",
+            "--chdir",
+            str(ROOT),
+            "--processes",
+            str(PROCESSES),
+            "--threads",
+            str(THREADS),
+            "--disable-logging",
+            "--single-interpreter",
+            "--enable-threads",
+        ],
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    results = {}
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(base + list_path, timeout=2) as response:  # noqa: S310
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                sys.exit("uwsgi did not answer within 60 s")
+            time.sleep(0.3)
+        for name, path in (("list", list_path), ("detail", detail_path)):
+            wrk(base + path, 2)  # warm every worker
+            busy0, total0 = cpu_ticks()
+            own0 = own_ticks(family(server.pid))
+            results[name] = wrk(base + path, args.duration)
+            busy1, total1 = cpu_ticks()
+            own1 = own_ticks(family(server.pid))
+            # wrk itself and everything not ours count as "foreign"; wrk's share is small.
+            foreign = max(0, (busy1 - busy0) - (own1 - own0)) / max(1, total1 - total0)
+            results[name]["foreign_cpu"] = f"{foreign:.0%}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        if throwaway and not args.keep:
+            from django.db import connections
+
+            connections.close_all()
+            admin = db_url.rsplit("/", 1)[0] + "/postgres"
+            subprocess.run(
+                ["psql", admin, "-qc", "DROP DATABASE IF EXISTS openpress_bench_api"], check=False
+            )
+
+    print(
+        f"uWSGI {PROCESSES} processes x {THREADS} threads, {ROWS} media rows, "
+        f"{CONNECTIONS} connections, {args.duration} s per endpoint, {os.cpu_count()} cores"
+    )
+    print(
+        f"{'endpoint':<10}{'req/s':>10}{'p50':>10}{'p99':>10}{'non-2xx':>9}{'SQL/req':>9}"
+        f"{'other CPU':>11}"
+    )
+    targets = {"list": 260, "detail": 150}
+    for name, row in results.items():
+        print(
+            f"{name:<10}{row['rps']:>10}{row['p50']:>10}{row['p99']:>10}{row['non2xx']:>9}"
+            f"{queries[name]:>9}{row['foreign_cpu']:>11}   (target {targets[name]} req/s)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
