@@ -7,6 +7,7 @@ length. Input serializers validate the shape of a request; the rules are in the 
 
 from __future__ import annotations
 
+import functools
 import logging
 import posixpath
 import re
@@ -24,10 +25,20 @@ DEFAULT_USER_THUMBNAIL = "images/user.png"
 
 
 def _absolute(context: dict, path: str | None) -> str | None:
+    """``path`` made absolute for the request in ``context`` (site-relative paths only).
+
+    The scheme-and-host prefix is worked out once per response and kept in the (shared)
+    serializer context: a page of 50 media asks for it a few hundred times.
+    """
     if not path:
         return None
-    request = context.get("request")
-    return request.build_absolute_uri(path) if request is not None else path
+    base = context.get("_absolute_base")
+    if base is None:
+        request = context.get("request")
+        if request is None:
+            return path
+        base = context["_absolute_base"] = request.build_absolute_uri("/")[:-1]
+    return base + path if path.startswith("/") else path
 
 
 def file_url(name: str | None) -> str | None:
@@ -44,8 +55,13 @@ def human_size(size: int) -> str:
     return f"{(size or 0) / 1_000_000:.1f}MB"
 
 
+@functools.cache
+def _default_user_thumbnail() -> str:
+    return static(DEFAULT_USER_THUMBNAIL)
+
+
 def _user_thumbnail(user) -> str:
-    return user.logo.url if user.logo else static(DEFAULT_USER_THUMBNAIL)
+    return user.logo.url if user.logo else _default_user_thumbnail()
 
 
 class _MediaLinks(serializers.ModelSerializer):

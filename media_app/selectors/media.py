@@ -34,6 +34,10 @@ def media_listable_q() -> Q:
     )
 
 
+# Columns no listing shows: not worth moving and decoding (media_info is the whole ffprobe JSON).
+LIST_DEFERRED = ("media_info", "encoding_fail_reason", "user__password", "user__description")
+
+
 def media_base_qs() -> QuerySet[Media]:
     return Media.objects.select_related("user")
 
@@ -149,7 +153,7 @@ def media_listing(
     duration: str = "",
     publish_state: str = "",
 ) -> QuerySet[Media]:
-    """``GET /api/v1/media``: the page's rows with their tags prefetched (constant queries)."""
+    """``GET /api/v1/media``: the rows of a listing (the page's tags are read by the paginator)."""
     qs = media_list(user=user, author=author or None)
     if publish_state and author:
         # Only meaningful in an owner's (or editor's) view of an author: others see public only.
@@ -163,7 +167,7 @@ def media_listing(
         qs = qs.order_by("-views", "-likes", "-add_date", "-id")
     else:
         qs = _ordered(qs, sort_by=sort_by, ordering=ordering)
-    return qs.prefetch_related("tags")
+    return qs.defer(*LIST_DEFERRED)
 
 
 def media_search(
