@@ -5,3 +5,6 @@ class MediaAppConfig(AppConfig):
     name = "media_app"
     verbose_name = "OpenPress media"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from media_app import signals  # noqa: F401 - connects the cache invalidation

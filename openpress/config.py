@@ -76,7 +76,7 @@ VARIABLES: tuple[Var, ...] = (
     Var(
         "CACHE_URL",
         "",
-        "Django cache; empty means REDIS_URL (locmemcache:// in development).",
+        "Django cache; empty means REDIS_URL (a file cache under var/ in development).",
         group="services",
     ),
     Var(
@@ -107,6 +107,12 @@ VARIABLES: tuple[Var, ...] = (
         "",
         "Local scratch space for encoders; empty means the system tmp.",
         group="storage",
+    ),
+    Var(
+        "API_CACHE_SECONDS",
+        "30",
+        "How long anonymous listings and details are cached; 0 turns the cache off.",
+        group="workflow",
     ),
     # workflow
     Var(

@@ -5,6 +5,16 @@ from tests.factories import MediaFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
+def _fresh_anonymous_cache():
+    """Each test starts in its own cache namespace (the cache is a shared Redis)."""
+    from django.core.cache import cache
+
+    from media_app.services.cache import GENERATION_KEY
+
+    cache.delete(GENERATION_KEY)
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.MEDIA_ROOT.mkdir()

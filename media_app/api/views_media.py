@@ -17,6 +17,7 @@ from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 from media_app.api import filters
 from media_app.api import serializers as s
+from media_app.api.caching import cached_for_anonymous
 from media_app.api.pagination import MediaPagination, StandardPagination, paginated
 from media_app.api.permissions import AnyoneMayAct, IsEditor, ReadOrLoggedIn
 from media_app.models import Comment, EncodeProfile, Media, MediaAction
@@ -67,6 +68,7 @@ class MediaListView(_MediaAPIView):
         parameters=filters.MediaListParams.openapi(),
         responses={200: s.MediaSerializer(many=True)},
     )
+    @cached_for_anonymous
     def get(self, request):
         kwargs = filters.MediaListParams.parse(request)
         if kwargs.get("show") in ("shared_by_me", "shared_with_me"):
@@ -133,6 +135,7 @@ class MediaDetailView(_MediaAPIView):
         summary="A media with its renditions, HLS playlists and related media",
         responses={200: s.MediaDetailSerializer, 404: _DETAIL},
     )
+    @cached_for_anonymous
     def get(self, request, friendly_token):
         return self._detail(request, friendly_token)
 
@@ -391,6 +394,7 @@ class SearchView(_MediaAPIView):
         parameters=filters.SearchParams.openapi(),
         responses={200: s.MediaSearchSerializer(many=True)},
     )
+    @cached_for_anonymous
     def get(self, request):
         kwargs = filters.SearchParams.parse(request)
         if not any(kwargs.get(k) for k in ("q", "category", "tag")):

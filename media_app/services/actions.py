@@ -79,7 +79,11 @@ def _check_report_threshold(media_id: int) -> None:
         .update(state=Media.State.PRIVATE, is_reviewed=False)
     )
     if hidden:
+        from media_app.services.cache import listings_changed
         from media_app.services.notifications import notify_editors_of_reports
+
+        # An UPDATE sends no post_save: retire what anonymous visitors were served by hand.
+        listings_changed()
 
         logger.warning("media %s hidden after %d reports", media_id, threshold)
         transaction.on_commit(lambda: notify_editors_of_reports(media_id=media_id))

@@ -129,6 +129,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 SCRATCH_DIR = setting("SCRATCH_DIR") or None
 
 REPORTED_TIMES_THRESHOLD = int(setting("REPORTED_TIMES_THRESHOLD"))
+API_CACHE_SECONDS = int(setting("API_CACHE_SECONDS"))
 
 _email = _env.email_url_config(setting("EMAIL_URL"))
 EMAIL_BACKEND = _email.pop("EMAIL_BACKEND")

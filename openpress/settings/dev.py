@@ -31,7 +31,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 
-CACHES = {"default": _env.cache_url_config(setting("CACHE_URL") or "locmemcache://")}
+# A file cache, shared by the web server and the worker processes (unlike locmem).
+CACHES = {
+    "default": _env.cache_url_config(setting("CACHE_URL") or f"filecache://{BASE_DIR}/var/cache")
+}
 
 _broker = setting("CELERY_BROKER_URL") or "filesystem://"
 CELERY_BROKER_URL = _broker

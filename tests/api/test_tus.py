@@ -10,6 +10,7 @@ from rest_framework.authtoken.models import Token
 
 from media_app.models import Media, ResumableUpload
 from media_app.services.uploads import spool_path
+from tests import broker
 from tests.conftest import client_for
 from tests.workers import wait_for
 
@@ -65,8 +66,10 @@ def test_upload_in_chunks_becomes_media_and_starts_encoding(
     head = client.head(url, **TUS)
     assert head["Upload-Offset"] == "10000" and head["Upload-Length"] == str(len(PNG))
 
-    with django_capture_on_commit_callbacks() as callbacks:
+    broker.purge("long_tasks")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         last = _patch(client, url, 10_000, PNG[10_000:])
+        assert broker.queued("long_tasks") == []  # not before the commit
     assert last.status_code == 204
     assert last["Upload-Offset"] == str(len(PNG))
     media = Media.objects.get(friendly_token=last["Upload-Media"])
@@ -76,7 +79,8 @@ def test_upload_in_chunks_becomes_media_and_starts_encoding(
     assert media.media_file.name.startswith("original/") and "passwd" not in media.media_file.name
     assert media.media_file.read() == PNG
     assert not spool_path(ResumableUpload.objects.get(media=media)).exists()
-    assert len(callbacks) == 1  # encoding enqueued after commit
+    assert callbacks  # ran at commit: the encoding is queued
+    assert broker.queued("long_tasks") == [("encoding.media_encode", [media.pk])]
 
     again = client.head(url, **TUS)
     assert again["Upload-Media"] == media.friendly_token

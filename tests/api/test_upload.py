@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from media_app.models import Media
+from tests import broker
 from tests.api._people import PNG, body
 from tests.conftest import client_for
 
@@ -57,15 +58,19 @@ def _upload(client, name: str, content: bytes, **fields):
 def test_journalist_upload_is_public_and_encoded_after_commit(
     journalist, tiny_mp4, django_capture_on_commit_callbacks
 ):
+    broker.purge("long_tasks")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = _upload(
             client_for(journalist), "clip.mp4", tiny_mp4, title="Flood", description="Valley"
         )
     assert response.status_code == 201, body(response)
-    # The pipeline is handed to the broker by the one on-commit callback, not in the request:
-    # with the callbacks held back, the media is saved and still waits, untouched.
-    assert len(callbacks) == 1
+    # The pipeline is handed to the broker by an on-commit callback, not in the request:
+    # with the callbacks held back, the media is saved and nothing is queued yet.
+    assert broker.queued("long_tasks") == []
     assert not Media.objects.get().encodings.exists()
+    for callback in callbacks:
+        callback()
+    assert broker.queued("long_tasks") == [("encoding.media_encode", [Media.objects.get().pk])]
     data = response.json()
     assert data["title"] == "Flood" and data["media_type"] == "video"
     assert data["state"] == "public" and data["encoding_status"] == "pending"

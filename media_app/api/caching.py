@@ -1,0 +1,28 @@
+"""Anonymous GETs of listings and details served from the cache (see services/cache.py)."""
+
+from __future__ import annotations
+
+import functools
+
+from rest_framework.response import Response
+
+from media_app.services.cache import anonymous_get, anonymous_set
+
+
+def cached_for_anonymous(method):
+    """Wrap a view's ``get``: anonymous callers share one cached answer per full path."""
+
+    @functools.wraps(method)
+    def wrapper(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            return method(self, request, *args, **kwargs)
+        path = request.get_full_path()
+        data = anonymous_get(path)
+        if data is not None:
+            return Response(data, headers={"X-Cache": "hit"})
+        response = method(self, request, *args, **kwargs)
+        if response.status_code == 200:
+            anonymous_set(path, response.data)
+        return response
+
+    return wrapper

@@ -1,0 +1,59 @@
+"""What anonymous visitors read is cached for a few seconds, in a namespace that any change
+to media replaces at once.
+
+The namespace ("generation") is a random token in the shared cache. Everything cached for
+anonymous readers is keyed by it, so a media turned private, unreviewed or deleted drops out of
+every cached listing the moment :func:`listings_changed` runs, without finding the keys.
+Counters (views, likes) may lag by up to ``API_CACHE_SECONDS``; visibility never does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+GENERATION_KEY = "openpress:listings:generation"
+
+
+def listings_generation() -> str:
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        generation = uuid.uuid4().hex
+        # add() so that two processes starting at once agree on one namespace.
+        if not cache.add(GENERATION_KEY, generation, timeout=None):
+            generation = cache.get(GENERATION_KEY) or generation
+    return generation
+
+
+def _new_generation() -> None:
+    cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+def listings_changed() -> None:
+    """Start a new namespace now, and again once the current transaction commits.
+
+    The second one matters: between this call and the commit another request could still read
+    the old rows and cache them under the new namespace.
+    """
+    _new_generation()
+    transaction.on_commit(_new_generation)
+
+
+def anonymous_key(path: str) -> str:
+    digest = hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    return f"openpress:anon:{listings_generation()}:{digest}"
+
+
+def anonymous_get(path: str):
+    if settings.API_CACHE_SECONDS <= 0:
+        return None
+    return cache.get(anonymous_key(path))
+
+
+def anonymous_set(path: str, data) -> None:
+    if settings.API_CACHE_SECONDS > 0:
+        cache.set(anonymous_key(path), data, timeout=settings.API_CACHE_SECONDS)
