@@ -102,14 +102,16 @@ def seed(env: dict[str, str]) -> str:
 
 
 def queries_per_request(path: str) -> int:
+    """SQL queries of one uncached request (the anonymous cache turned off)."""
     from django.db import connection
-    from django.test import Client
+    from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
 
     client = Client(HTTP_HOST="127.0.0.1")
-    client.get(path)  # warm caches the way a running server would be
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(path)
+    with override_settings(API_CACHE_SECONDS=0):
+        client.get(path)  # warm what a running process keeps (static URLs, profiles)
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(path)
     assert response.status_code == 200, response.status_code
     return len(ctx.captured_queries)
 
@@ -165,6 +167,51 @@ def main() -> int:
     list_path, detail_path = "/api/v1/media", f"/api/v1/media/{token}"
     queries = {"list": queries_per_request(list_path), "detail": queries_per_request(detail_path)}
 
+    results = {}
+    for cache_seconds, label in (("30", "cached"), ("0", "uncached")):
+        results[label] = measure(
+            uwsgi,
+            port,
+            {**env, "API_CACHE_SECONDS": cache_seconds},
+            list_path,
+            detail_path,
+            args.duration,
+        )
+        port = free_port()
+
+    if throwaway and not args.keep:
+        from django.db import connections
+
+        connections.close_all()
+        admin = db_url.rsplit("/", 1)[0] + "/postgres"
+        subprocess.run(
+            ["psql", admin, "-qc", "DROP DATABASE IF EXISTS openpress_bench_api"], check=False
+        )
+
+    print(
+        f"uWSGI {PROCESSES} processes x {THREADS} threads, {ROWS} media rows, "
+        f"{CONNECTIONS} connections, {args.duration} s per endpoint, {os.cpu_count()} cores; "
+        "anonymous requests ('cached': API_CACHE_SECONDS=30, 'uncached': 0)"
+    )
+    print(
+        f"{'endpoint':<18}{'req/s':>10}{'p50':>10}{'p99':>10}{'non-2xx':>9}{'SQL/req':>9}"
+        f"{'other CPU':>11}"
+    )
+    targets = {"list": 260, "detail": 150}
+    for label, rows in results.items():
+        for name, row in rows.items():
+            sql = queries[name] if label == "uncached" else 0
+            print(
+                f"{name + ' ' + label:<18}{row['rps']:>10}{row['p50']:>10}{row['p99']:>10}"
+                f"{row['non2xx']:>9}{sql:>9}{row['foreign_cpu']:>11}"
+                f"   (target {targets[name]} req/s)"
+            )
+    return 0
+
+
+def measure(
+    uwsgi: str, port: int, env: dict, list_path: str, detail_path: str, duration: int
+) -> dict:
     server = subprocess.Popen(
         [
             uwsgi,
@@ -207,7 +254,7 @@ def main() -> int:
             wrk(base + path, 2)  # warm every worker
             busy0, total0 = cpu_ticks()
             own0 = own_ticks(family(server.pid))
-            results[name] = wrk(base + path, args.duration)
+            results[name] = wrk(base + path, duration)
             busy1, total1 = cpu_ticks()
             own1 = own_ticks(family(server.pid))
             # wrk itself and everything not ours count as "foreign"; wrk's share is small.
@@ -216,30 +263,7 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(timeout=30)
-        if throwaway and not args.keep:
-            from django.db import connections
-
-            connections.close_all()
-            admin = db_url.rsplit("/", 1)[0] + "/postgres"
-            subprocess.run(
-                ["psql", admin, "-qc", "DROP DATABASE IF EXISTS openpress_bench_api"], check=False
-            )
-
-    print(
-        f"uWSGI {PROCESSES} processes x {THREADS} threads, {ROWS} media rows, "
-        f"{CONNECTIONS} connections, {args.duration} s per endpoint, {os.cpu_count()} cores"
-    )
-    print(
-        f"{'endpoint':<10}{'req/s':>10}{'p50':>10}{'p99':>10}{'non-2xx':>9}{'SQL/req':>9}"
-        f"{'other CPU':>11}"
-    )
-    targets = {"list": 260, "detail": 150}
-    for name, row in results.items():
-        print(
-            f"{name:<10}{row['rps']:>10}{row['p50']:>10}{row['p99']:>10}{row['non2xx']:>9}"
-            f"{queries[name]:>9}{row['foreign_cpu']:>11}   (target {targets[name]} req/s)"
-        )
-    return 0
+    return results
 
 
 if __name__ == "__main__":
