@@ -68,6 +68,19 @@ VARIABLES: tuple[Var, ...] = (
         group="services",
     ),
     Var(
+        "REDIS_SENTINELS",
+        "",
+        "Comma-separated host:port of Redis Sentinels; when set, Celery and the cache follow "
+        "the master they name (REDIS_URL's database number still applies).",
+        group="services",
+    ),
+    Var(
+        "REDIS_MASTER_NAME",
+        "openpress",
+        "Name under which the Sentinels monitor the Redis master.",
+        group="services",
+    ),
+    Var(
         "CELERY_BROKER_URL",
         "",
         "Celery broker; empty means REDIS_URL. filesystem:// runs without a server.",

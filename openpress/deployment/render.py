@@ -1,0 +1,69 @@
+"""Render every generated deployment file, or check that the committed ones are current.
+
+Nothing is written unless the description is consistent and every file rendered: a problem
+stops the run with a message naming it, and the files on disk stay as they were.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from openpress.deployment import compose, kubernetes
+from openpress.deployment.model import Description, check
+from openpress.deployment.topology import OPENPRESS
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Where the rendered files go, relative to the repository root."""
+
+    compose: str = "docker-compose.yml"
+    base: str = "deploy/base"
+
+
+def render(desc: Description = OPENPRESS, targets: Targets = Targets()) -> dict[str, str]:
+    """Relative path -> text of every generated file. Raises DescriptionError on a bad one."""
+    check(desc)
+    files = {targets.compose: compose.render(desc)}
+    for name, text in kubernetes.render(desc).items():
+        files[f"{targets.base}/{name}"] = text
+    return files
+
+
+def stale(files: dict[str, str], root: Path = ROOT, base: str = "deploy/base") -> list[str]:
+    """Paths whose committed text differs from ``files``, and files in base that are not ours."""
+    out = [p for p, text in files.items() if _read(root / p) != text]
+    base_dir = root / base
+    if base_dir.is_dir():
+        known = {p for p in files if p.startswith(f"{base}/")}
+        out += [
+            str(p.relative_to(root))
+            for p in sorted(base_dir.iterdir())
+            if str(p.relative_to(root)) not in known
+        ]
+    return sorted(out)
+
+
+def write(files: dict[str, str], root: Path = ROOT, base: str = "deploy/base") -> list[str]:
+    """Write what changed; remove files in base that the description no longer produces."""
+    changed = stale(files, root, base)
+    for rel in changed:
+        path = root / rel
+        if rel in files:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.tmp")
+            tmp.write_text(files[rel], encoding="utf-8")
+            tmp.replace(path)
+        else:
+            path.unlink()
+    return changed
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
