@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import time
 
 from django.conf import settings
 from django.utils import timezone
@@ -47,6 +48,7 @@ def encoding_split(*, plan: svc.Plan) -> svc.Plan | None:
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(os.path.join(work, "chunks"))
     os.makedirs(os.path.join(work, "out"))
+    started = time.monotonic()
     try:
         runner.run(
             ffmpeg.split_argv(
@@ -63,7 +65,10 @@ def encoding_split(*, plan: svc.Plan) -> svc.Plan | None:
         return None
     count = len(_chunk_names(work))
     svc._rendition_rows(media, svc._rungs_of(media))
-    logger.info("media %s cut into %d chunks", media.pk, count)
+    # The serial parts are logged with their durations: bench/encode.py reads them.
+    logger.info(
+        "media %s cut into %d chunks in %.2f s", media.pk, count, time.monotonic() - started
+    )
     return svc.Plan(plan.media_id, plan.run, plan.kind, count)
 
 
@@ -114,6 +119,7 @@ def encoding_audio_track(*, media_id: int, run: str) -> None:
     final = os.path.join(_work_dir(media, run), "audio.m4a")
     if os.path.exists(final):
         return
+    started = time.monotonic()
     try:
         runner.run(
             ffmpeg.audio_encode_argv(
@@ -127,6 +133,7 @@ def encoding_audio_track(*, media_id: int, run: str) -> None:
         svc.encoding_fail(media_id=media_id, run=run, reason=svc._tool_reason(exc, "The audio"))
         return
     os.replace(final + ".part", final)
+    logger.info("media %s audio encoded in %.2f s", media_id, time.monotonic() - started)
 
 
 def encoding_join(*, media_id: int, run: str) -> None:
@@ -139,6 +146,7 @@ def encoding_join(*, media_id: int, run: str) -> None:
     work = _work_dir(media, run)
     count = len(_chunk_names(work))
     audio = os.path.join(work, "audio.m4a") if probe.has_audio else None
+    started = time.monotonic()
     try:
         joined = []
         for rung in rungs:
@@ -154,6 +162,7 @@ def encoding_join(*, media_id: int, run: str) -> None:
             joined.append(dst)
         prefix = files.hls_prefix(media.uid.hex, run)
         out_dir = svc._output_dir(prefix, work)
+        joined_at = time.monotonic()
         runner.run(
             ffmpeg.package_argv(
                 videos=joined,
@@ -165,6 +174,12 @@ def encoding_join(*, media_id: int, run: str) -> None:
             timeout=3600,
         )
         stats, _ = svc._finalise_hls(media, run, out_dir, rungs, audio is not None, probe.duration)
+        logger.info(
+            "media %s chunks joined in %.2f s, packaged in %.2f s",
+            media_id,
+            joined_at - started,
+            time.monotonic() - joined_at,
+        )
     except BadInput as exc:
         svc.encoding_fail(media_id=media_id, run=run, reason=str(exc))
         return
