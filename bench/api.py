@@ -116,9 +116,20 @@ def queries_per_request(path: str) -> int:
     return len(ctx.captured_queries)
 
 
-def wrk(url: str, duration: int) -> dict[str, str]:
+def wrk(url: str, duration: int, headers: list[str]) -> dict[str, str]:
     out = subprocess.run(
-        ["wrk", "-t", "2", "-c", str(CONNECTIONS), "-d", f"{duration}s", "--latency", url],
+        [
+            "wrk",
+            "-t",
+            "2",
+            "-c",
+            str(CONNECTIONS),
+            "-d",
+            f"{duration}s",
+            "--latency",
+            *headers,
+            url,
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -168,7 +179,12 @@ def main() -> int:
     queries = {"list": queries_per_request(list_path), "detail": queries_per_request(detail_path)}
 
     results = {}
-    for cache_seconds, label in (("30", "cached"), ("0", "uncached")):
+    modes = (
+        ("30", "cached", []),
+        ("30", "signed-in", ["-H", f"Authorization: Token {token_key()}"]),
+        ("0", "uncached", []),
+    )
+    for cache_seconds, label, headers in modes:
         results[label] = measure(
             uwsgi,
             port,
@@ -176,6 +192,7 @@ def main() -> int:
             list_path,
             detail_path,
             args.duration,
+            headers,
         )
         port = free_port()
 
@@ -191,7 +208,8 @@ def main() -> int:
     print(
         f"uWSGI {PROCESSES} processes x {THREADS} threads, {ROWS} media rows, "
         f"{CONNECTIONS} connections, {args.duration} s per endpoint, {os.cpu_count()} cores; "
-        "anonymous requests ('cached': API_CACHE_SECONDS=30, 'uncached': 0)"
+        "anonymous requests ('cached': API_CACHE_SECONDS=30, 'uncached': 0), and "
+        "'signed-in' ones with a token (never served the anonymous copy)"
     )
     print(
         f"{'endpoint':<18}{'req/s':>10}{'p50':>10}{'p99':>10}{'non-2xx':>9}{'SQL/req':>9}"
@@ -200,7 +218,7 @@ def main() -> int:
     targets = {"list": 260, "detail": 150}
     for label, rows in results.items():
         for name, row in rows.items():
-            sql = queries[name] if label == "uncached" else 0
+            sql = queries[name] if label == "uncached" else "-"
             print(
                 f"{name + ' ' + label:<18}{row['rps']:>10}{row['p50']:>10}{row['p99']:>10}"
                 f"{row['non2xx']:>9}{sql:>9}{row['foreign_cpu']:>11}"
@@ -209,8 +227,22 @@ def main() -> int:
     return 0
 
 
+def token_key() -> str:
+    from rest_framework.authtoken.models import Token
+
+    from media_app.models import User
+
+    return Token.objects.get_or_create(user=User.objects.get(username="bench"))[0].key
+
+
 def measure(
-    uwsgi: str, port: int, env: dict, list_path: str, detail_path: str, duration: int
+    uwsgi: str,
+    port: int,
+    env: dict,
+    list_path: str,
+    detail_path: str,
+    duration: int,
+    headers: list[str],
 ) -> dict:
     server = subprocess.Popen(
         [
@@ -251,10 +283,10 @@ def measure(
                 sys.exit("uwsgi did not answer within 60 s")
             time.sleep(0.3)
         for name, path in (("list", list_path), ("detail", detail_path)):
-            wrk(base + path, 2)  # warm every worker
+            wrk(base + path, 2, headers)  # warm every worker
             busy0, total0 = cpu_ticks()
             own0 = own_ticks(family(server.pid))
-            results[name] = wrk(base + path, duration)
+            results[name] = wrk(base + path, duration, headers)
             busy1, total1 = cpu_ticks()
             own1 = own_ticks(family(server.pid))
             # wrk itself and everything not ours count as "foreign"; wrk's share is small.

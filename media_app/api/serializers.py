@@ -404,9 +404,17 @@ class MediaDetailSerializer(SingleMediaSerializer):
 
     @extend_schema_field(MediaSerializer(many=True))
     def get_related_media(self, obj: Media) -> list:
+        """Listable media only, the same for every reader: shared through the namespaced cache
+        (any media change starts a new namespace, so nothing hidden is ever served)."""
         from media_app.selectors.media import media_related
+        from media_app.services.cache import shared_get, shared_set
 
-        return MediaSerializer(media_related(media=obj), many=True, context=self.context).data
+        key = f"related:{obj.pk}:{_absolute(self.context, '/')}"
+        data = shared_get(key)
+        if data is None:
+            data = MediaSerializer(media_related(media=obj), many=True, context=self.context).data
+            shared_set(key, data)
+        return data
 
 
 class MediaUploadInput(serializers.Serializer):

@@ -43,17 +43,30 @@ def listings_changed() -> None:
     transaction.on_commit(_new_generation)
 
 
-def anonymous_key(path: str) -> str:
-    digest = hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()[:32]
-    return f"openpress:anon:{listings_generation()}:{digest}"
+def _key(kind: str, name: str) -> str:
+    digest = hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    return f"openpress:{kind}:{listings_generation()}:{digest}"
+
+
+def shared_get(name: str):
+    """Something every reader is shown alike (only listable media in it), or ``None``."""
+    if settings.API_CACHE_SECONDS <= 0:
+        return None
+    return cache.get(_key("shared", name))
+
+
+def shared_set(name: str, data) -> None:
+    if settings.API_CACHE_SECONDS > 0:
+        cache.set(_key("shared", name), data, timeout=settings.API_CACHE_SECONDS)
 
 
 def anonymous_get(path: str):
+    """The answer an anonymous visitor was given for this full path, or ``None``."""
     if settings.API_CACHE_SECONDS <= 0:
         return None
-    return cache.get(anonymous_key(path))
+    return cache.get(_key("anon", path))
 
 
 def anonymous_set(path: str, data) -> None:
     if settings.API_CACHE_SECONDS > 0:
-        cache.set(anonymous_key(path), data, timeout=settings.API_CACHE_SECONDS)
+        cache.set(_key("anon", path), data, timeout=settings.API_CACHE_SECONDS)

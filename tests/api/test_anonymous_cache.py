@@ -63,3 +63,15 @@ def test_signed_in_readers_are_never_served_the_anonymous_copy(db, anon):
     mine = client.get(f"/api/v1/media?author={owner.username}")
     assert "X-Cache" not in mine
     assert [m["friendly_token"] for m in mine.json()["results"]] == [media.friendly_token]
+
+
+def test_related_media_shared_cache_never_shows_what_turned_private(db):
+    author = UserFactory(is_verified_journalist=True)
+    watched, other = MediaFactory(user=author), MediaFactory(user=author)
+    reader = APIClient()
+    reader.force_authenticate(UserFactory())
+    url = f"/api/v1/media/{watched.friendly_token}"
+    related = [m["friendly_token"] for m in reader.get(url).json()["related_media"]]
+    assert related == [other.friendly_token]
+    media_set_state(media=other, by=author, state=Media.State.PRIVATE)
+    assert reader.get(url).json()["related_media"] == []
