@@ -150,8 +150,7 @@ def _wait_for_migrations(role: Role) -> dict[str, Any]:
         "command": [
             "/bin/sh",
             "-c",
-            "until python /app/manage.py migrate --check >/dev/null; do "
-            "echo 'waiting for the migrate Job'; sleep 5; done",
+            "until python /app/manage.py migrate --check >/dev/null; do sleep 5; done",
         ],
         "env": _env(role),
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],  # noqa: S108

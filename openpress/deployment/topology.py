@@ -51,6 +51,9 @@ APP_ENV = (
         from_secrets="DATABASE_URL",
     ),
     Env("REDIS_URL", "redis://redis:6379/0"),
+    # Empty: REDIS_URL is the master (compose, one Redis). The prod overlay names the sentinels.
+    Env("REDIS_SENTINELS", ""),
+    Env("REDIS_MASTER_NAME", "openpress"),
     Env("ALLOWED_HOSTS", "localhost,127.0.0.1,web,api,nginx"),
     Env(
         "CSRF_TRUSTED_ORIGINS",
@@ -174,7 +177,7 @@ OPENPRESS = Description(
             ),
             resources=Resources("250m", "512Mi", "2", "2Gi"),
             scratch=("/tmp", "/var/run/postgresql"),  # noqa: S108
-            run_as=999,
+            run_as=10999,
         ),
         Role(
             name="redis",
@@ -191,7 +194,7 @@ OPENPRESS = Description(
             ),
             resources=Resources("100m", "128Mi", "1", "512Mi"),
             scaling=Scaling(replicas=3),
-            run_as=999,
+            run_as=10999,
         ),
         _app(
             "migrate",
@@ -256,7 +259,7 @@ OPENPRESS = Description(
             # start.sh writes conf.d/default.conf; nginx keeps its pid in /run and temp files
             # and the access-verdict cache in /var/cache/nginx.
             scratch=("/etc/nginx/conf.d", "/var/cache/nginx", "/run"),
-            run_as=101,
+            run_as=10101,
         ),
     ),
 )
