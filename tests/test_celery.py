@@ -23,6 +23,8 @@ def test_long_tasks_ack_late_and_visibility_outlasts_them():
     assert media_encode.acks_late is True
     timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
     assert timeout > settings.CELERY_LONG_TASK_TIME_LIMIT
+    # The limit is really applied to tasks, not only declared.
+    assert app.conf.task_time_limit == settings.CELERY_LONG_TASK_TIME_LIMIT
 
 
 @pytest.mark.slow

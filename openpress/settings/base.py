@@ -194,6 +194,8 @@ if CELERY_VISIBILITY_TIMEOUT <= CELERY_LONG_TASK_TIME_LIMIT:
         f"({CELERY_VISIBILITY_TIMEOUT} <= {CELERY_LONG_TASK_TIME_LIMIT})"
     )
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+# No task outlives the visibility timeout: the longest (an encode step) is killed first.
+CELERY_TASK_TIME_LIMIT = CELERY_LONG_TASK_TIME_LIMIT
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_HEARTBEAT_FILE = setting("CELERY_HEARTBEAT_FILE") or None
 _cores = os.cpu_count() or 2
