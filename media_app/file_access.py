@@ -15,7 +15,9 @@ from __future__ import annotations
 import re
 import uuid
 
-from django.http import HttpResponse
+from django.conf import settings
+from django.http import Http404, HttpResponse
+from django.views import static
 from django.views.decorators.http import require_GET
 from rest_framework.authentication import BasicAuthentication, TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
@@ -58,15 +60,50 @@ def _answer(status: int, *, public: bool = False) -> HttpResponse:
     return response
 
 
-@require_GET
-def media_file_access(request):
-    match = _MEDIA_FILE.match(request.headers.get("X-Original-URI", "").split("?", 1)[0])
+def media_file_scope(request, path: str) -> str | None:
+    """Who may fetch the media file at URL ``path``: ``"public"`` (anyone), ``"private"`` (this
+    visitor, not everyone) or ``None`` (not this visitor, or not a media file at all).
+
+    The one decision behind both the nginx verdict and Django's own serving of media files.
+    """
+    match = _MEDIA_FILE.match(path.split("?", 1)[0])
     if match is None:
-        return _answer(403)
+        return None
     media = Media.objects.filter(uid=uuid.UUID(match.group("orig") or match.group("enc")))
     if media.filter(media_visible_q(None)).exists():
-        return _answer(204, public=True)
+        return "public"
     user = _user(request)
     if user is not None and media.filter(media_visible_q(user)).exists():
-        return _answer(204)
-    return _answer(403)
+        return "private"
+    return None
+
+
+@require_GET
+def media_file_access(request):
+    scope = media_file_scope(request, request.headers.get("X-Original-URI", ""))
+    if scope is None:
+        return _answer(403)
+    return _answer(204, public=scope == "public")
+
+
+# Anything that could climb out of a media folder or smuggle a separator (nginx answers these
+# with 400 before asking; here they are simply not found).
+_UNSAFE_PATH = re.compile(r"(?:^|/)\.{1,2}(?:/|$)|\\|\x00|//")
+
+
+@require_GET
+def serve_media_file(request, path: str):
+    """Media files served by Django itself, where no nginx stands in front (``make run``, the
+    live server of the browser tests): the same verdict as nginx's, 404 for what this visitor
+    may not see, and only when ``SERVE_MEDIA_FILES`` says so."""
+    if not settings.SERVE_MEDIA_FILES or _UNSAFE_PATH.search(path):
+        raise Http404("Not found.")
+    if path.startswith("userlogos/"):
+        scope = "public"
+    else:
+        scope = media_file_scope(request, f"/media/{path}")
+    if scope is None:
+        raise Http404("Not found.")
+    response = static.serve(request, path, document_root=settings.MEDIA_ROOT)
+    response["Cache-Control"] = "public, max-age=60" if scope == "public" else "private, no-store"
+    return response

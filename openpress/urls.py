@@ -1,6 +1,5 @@
-from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from media_app import file_access, health
@@ -13,10 +12,7 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("media_app.api.urls")),
+    # Reached only where no nginx serves /media/ (SERVE_MEDIA_FILES): private files stay private.
+    re_path(r"^media/(?P<path>.+)$", file_access.serve_media_file, name="media-file"),
     path("", include("media_app.urls")),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

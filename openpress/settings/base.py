@@ -113,6 +113,9 @@ STATICFILES_DIRS = [BASE_DIR / "frontend" / "dist"]
 VITE_MANIFEST_PATH = BASE_DIR / "frontend" / "dist" / ".vite" / "manifest.json"
 MEDIA_URL = setting("MEDIA_URL")
 MEDIA_ROOT = _under_base(setting("MEDIA_ROOT"))
+# Django serves media files itself (checking who may see them, as nginx asks it to) only where
+# no nginx stands in front: the embedded default (DEBUG) and the tests' live server.
+SERVE_MEDIA_FILES = DEBUG
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

@@ -68,5 +68,7 @@ CELERY_BROKER_URL = REDIS_URL
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# The browser tests' live server has no nginx in front of it.
+SERVE_MEDIA_FILES = True
 if not os.environ.get("MEDIA_ROOT"):
     MEDIA_ROOT = BASE_DIR / "var" / "test-media"
