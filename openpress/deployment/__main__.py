@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from openpress.deployment.model import DescriptionError
-from openpress.deployment.render import Targets, render, stale, write
+from openpress.deployment.render import Targets, run
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,24 +19,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     targets = Targets(compose=args.compose, base=args.base.rstrip("/"))
     try:
-        files = render(targets=targets)
+        ok, message = run(check_only=args.check, targets=targets)
     except DescriptionError as exc:
         print(exc, file=sys.stderr)
         return 2
-    if args.check:
-        old = stale(files, base=targets.base)
-        if old:
-            print(
-                "stale deployment files (run `python -m openpress.deployment render`):\n"
-                + "\n".join(f"  {p}" for p in old),
-                file=sys.stderr,
-            )
-            return 1
-        print(f"{len(files)} deployment files are current")
-        return 0
-    changed = write(files, base=targets.base)
-    print(f"rendered {len(files)} files; changed: {', '.join(changed) or 'none'}")
-    return 0
+    print(message, file=sys.stdout if ok else sys.stderr)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

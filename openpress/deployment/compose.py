@@ -49,6 +49,10 @@ def service(role: Role) -> dict[str, Any]:
         svc["volumes"] = [
             f"{m.volume}:{m.path}" + (":ro" if m.read_only else "") for m in role.mounts
         ]
+    internal = [p for p in role.ports if not p.host]
+    if internal:
+        # Only for the reader and the parity test: services on one network reach every port.
+        svc["expose"] = [str(p.container) for p in internal]
     published = [p for p in role.ports if p.host]
     if published:
         svc["ports"] = [f"{p.host}:{p.container}" for p in published]

@@ -62,6 +62,29 @@ def write(files: dict[str, str], root: Path = ROOT, base: str = "deploy/base") -
     return changed
 
 
+def run(
+    *,
+    check_only: bool,
+    desc: Description = OPENPRESS,
+    targets: Targets = Targets(),
+    root: Path = ROOT,
+) -> tuple[bool, str]:
+    """Render (or check) and say what happened: (ok, message). Used by the CLI and manage.py.
+
+    A bad description raises DescriptionError before anything is written.
+    """
+    files = render(desc, targets)
+    if check_only:
+        old = stale(files, root, targets.base)
+        if old:
+            return False, "stale deployment files (render them again):\n" + "\n".join(
+                f"  {p}" for p in old
+            )
+        return True, f"{len(files)} deployment files are current"
+    changed = write(files, root, targets.base)
+    return True, f"rendered {len(files)} files; changed: {', '.join(changed) or 'none'}"
+
+
 def _read(path: Path) -> str | None:
     try:
         return path.read_text(encoding="utf-8")
