@@ -108,6 +108,12 @@ class ManageMediaParams(_Sorting):
     is_reviewed = _OptionalBool(
         required=False, allow_null=True, default=None, help_text="false: the review queue."
     )
+    reported = _OptionalBool(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="true: media reported at least once, still public or not (most reported first).",
+    )
     category = serializers.CharField(required=False, allow_blank=True, max_length=100)
 
 

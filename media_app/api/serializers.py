@@ -18,6 +18,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from media_app.models import Category, Comment, EncodeProfile, Media, Tag
+from media_app.selectors.media import user_can_edit_media
 
 logger = logging.getLogger(__name__)
 
@@ -220,6 +221,7 @@ class SingleMediaSerializer(_MediaLinks):
 
     poster_url = serializers.SerializerMethodField()
     sprites_url = serializers.SerializerMethodField()
+    sprites_vtt_url = serializers.SerializerMethodField()
     original_media_url = serializers.SerializerMethodField()
     encodings_info = serializers.SerializerMethodField()
     hls_info = serializers.SerializerMethodField()
@@ -233,6 +235,7 @@ class SingleMediaSerializer(_MediaLinks):
     chapter_data = serializers.SerializerMethodField()
     ratings_info = serializers.SerializerMethodField()
     slideshow_items = serializers.SerializerMethodField()
+    encoding_fail_reason = serializers.SerializerMethodField()
 
     class Meta:
         model = Media
@@ -253,6 +256,7 @@ class SingleMediaSerializer(_MediaLinks):
             "poster_url",
             "thumbnail_time",
             "sprites_url",
+            "sprites_vtt_url",
             "preview_url",
             "author_name",
             "author_profile",
@@ -260,6 +264,7 @@ class SingleMediaSerializer(_MediaLinks):
             "author_verified",
             "encodings_info",
             "encoding_status",
+            "encoding_fail_reason",
             "views",
             "likes",
             "dislikes",
@@ -297,6 +302,28 @@ class SingleMediaSerializer(_MediaLinks):
 
     def get_sprites_url(self, obj: Media) -> str | None:
         return file_url(obj.sprites.name or None)
+
+    @extend_schema_field(
+        serializers.CharField(
+            allow_null=True,
+            help_text="WebVTT track: one cue per sprite tile, `sprites.jpg#xywh=x,y,w,h`.",
+        )
+    )
+    def get_sprites_vtt_url(self, obj: Media) -> str | None:
+        return file_url(obj.sprites_vtt.name or None)
+
+    @extend_schema_field(
+        serializers.CharField(
+            allow_null=True,
+            help_text="Why encoding failed, for the owner and editors; null for anyone else.",
+        )
+    )
+    def get_encoding_fail_reason(self, obj: Media) -> str | None:
+        request = self.context.get("request")
+        viewer = getattr(request, "user", None)
+        if not obj.encoding_fail_reason or not user_can_edit_media(user=viewer, media=obj):
+            return None
+        return obj.encoding_fail_reason
 
     def get_original_media_url(self, obj: Media) -> str | None:
         return file_url(obj.media_file.name or None)

@@ -277,11 +277,14 @@ def media_for_management(
     media_type: str = "",
     featured: bool | None = None,
     is_reviewed: bool | None = None,
+    reported: bool | None = None,
     category: str = "",
     sort_by: str = "",
     ordering: str = "",
 ) -> QuerySet[Media]:
-    """Every media, for editors (``/api/v1/manage_media``); ``is_reviewed=False`` is the queue."""
+    """Every media, for editors (``/api/v1/manage_media``); ``is_reviewed=False`` is the queue,
+    ``reported=True`` the media people reported (public ones too: below the hiding threshold a
+    report leaves the media up, and an editor still has to look at it)."""
     from media_app.services.errors import NotAllowed
 
     if not sees_everything(viewer):
@@ -297,10 +300,14 @@ def media_for_management(
         qs = qs.filter(featured=featured)
     if is_reviewed is not None:
         qs = qs.filter(is_reviewed=is_reviewed)
+    if reported is not None:
+        qs = qs.filter(reported_times__gt=0) if reported else qs.filter(reported_times=0)
     if category:
         qs = Media.objects.filter(
             pk__in=qs.filter(categories__title=category).values("pk")
         ).select_related("user")
+    if reported and not sort_by:
+        return qs.order_by("-reported_times", "-add_date", "-id")
     return _ordered(qs, sort_by=sort_by, ordering=ordering)
 
 

@@ -56,3 +56,20 @@ def test_manage_comments(user, editor):
     assert (
         client_for(editor).delete(f"/api/v1/manage_comments?comment_ids={many}").status_code == 400
     )
+
+
+def test_manage_media_reported_lists_reported_media_even_still_public(editor, user):
+    quiet = MediaFactory()
+    once = MediaFactory(reported_times=1)  # below the hiding threshold: still public
+    hidden = MediaFactory(reported_times=5, state="private", is_reviewed=False)
+    page = client_for(editor).get("/api/v1/manage_media?reported=1").json()
+    assert [m["friendly_token"] for m in page["results"]] == [
+        hidden.friendly_token,
+        once.friendly_token,
+    ]
+    assert page["results"][1]["state"] == "public"
+    assert page["results"][1]["reported_times"] == 1
+    others = client_for(editor).get("/api/v1/manage_media?reported=false").json()
+    assert [m["friendly_token"] for m in others["results"]] == [quiet.friendly_token]
+    assert client_for(user).get("/api/v1/manage_media?reported=1").status_code == 403
+    assert client_for(editor).get("/api/v1/manage_media?reported=maybe").status_code == 400

@@ -56,6 +56,7 @@ DETAIL_FIELDS = {
     "poster_url",
     "thumbnail_time",
     "sprites_url",
+    "sprites_vtt_url",
     "preview_url",
     "author_name",
     "author_profile",
@@ -63,6 +64,7 @@ DETAIL_FIELDS = {
     "author_verified",
     "encodings_info",
     "encoding_status",
+    "encoding_fail_reason",
     "views",
     "likes",
     "dislikes",
@@ -184,6 +186,7 @@ def test_detail_shape(journalist):
         user=journalist,
         poster="posters/p.jpg",
         sprites="sprites/s.jpg",
+        sprites_vtt="sprites/s.vtt",
         media_file="original/ab/abc.mp4",
         video_height=720,
     )
@@ -197,6 +200,7 @@ def test_detail_shape(journalist):
     assert set(data) == DETAIL_FIELDS
     assert data["poster_url"] == "/media/posters/p.jpg"
     assert data["sprites_url"] == "/media/sprites/s.jpg"
+    assert data["sprites_vtt_url"] == "/media/sprites/s.vtt"
     assert data["original_media_url"] == "/media/original/ab/abc.mp4"
     assert data["tags_info"] == [{"title": "floods", "url": "/search?t=floods"}]
     assert data["categories_info"][0]["title"] == "Climate"
@@ -368,3 +372,17 @@ def test_detail_query_count_is_constant(extra, journalist, django_assert_num_que
     with django_assert_num_queries(6):
         data = client.get(f"/api/v1/media/{media.friendly_token}").json()
     assert len(data["related_media"]) == extra and len(data["tags_info"]) == extra
+
+
+def test_the_encoding_failure_reason_is_for_the_owner_and_editors_only(user, editor):
+    reason = "The file is not a video or audio we can read (no stream found)."
+    media = MediaFactory(
+        user=user, state="private", encoding_status="fail", encoding_fail_reason=reason
+    )
+    url = f"/api/v1/media/{media.friendly_token}"
+    assert client_for(user).get(url).json()["encoding_fail_reason"] == reason
+    assert client_for(editor).get(url).json()["encoding_fail_reason"] == reason
+    # Made public so others may open it: they still are not told why it failed.
+    Media.objects.filter(pk=media.pk).update(state="public", is_reviewed=True)
+    assert client_for(UserFactory()).get(url).json()["encoding_fail_reason"] is None
+    assert APIClient().get(url).json()["encoding_fail_reason"] is None
