@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -93,6 +94,14 @@ def database_from_url(url: str) -> dict:
 
 # DATABASES is set by each environment's module: production requires DATABASE_URL.
 REDIS_URL = setting("REDIS_URL")
+# With Sentinels (Kubernetes' prod overlay), Celery and the cache ask them for the current master
+# and follow a failover; REDIS_URL's database number still applies.
+REDIS_SENTINELS = [
+    (host, int(port))
+    for host, _, port in (item.rpartition(":") for item in as_list(setting("REDIS_SENTINELS")))
+]
+REDIS_MASTER_NAME = setting("REDIS_MASTER_NAME")
+_redis_db = urlsplit(REDIS_URL).path.strip("/") or "0"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -170,7 +179,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery -----------------------------------------------------------------------------
-CELERY_BROKER_URL = setting("CELERY_BROKER_URL") or REDIS_URL
+_sentinel_urls = ";".join(f"sentinel://{h}:{p}/{_redis_db}" for h, p in REDIS_SENTINELS)
+CELERY_BROKER_URL = setting("CELERY_BROKER_URL") or _sentinel_urls or REDIS_URL
 CELERY_TASK_DEFAULT_QUEUE = "short_tasks"
 # Both queues declared, so every worker, the router and `purge` know them by name.
 CELERY_TASK_QUEUES = (Queue("short_tasks"), Queue("long_tasks"))
@@ -197,6 +207,8 @@ if CELERY_VISIBILITY_TIMEOUT <= CELERY_LONG_TASK_TIME_LIMIT:
         f"({CELERY_VISIBILITY_TIMEOUT} <= {CELERY_LONG_TASK_TIME_LIMIT})"
     )
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+if CELERY_BROKER_URL.startswith("sentinel://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS["master_name"] = REDIS_MASTER_NAME
 # No task outlives the visibility timeout: the longest (an encode step) is killed first.
 CELERY_TASK_TIME_LIMIT = CELERY_LONG_TASK_TIME_LIMIT
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -219,6 +231,8 @@ ENCODE_MAX_ATTEMPTS = int(setting("ENCODE_MAX_ATTEMPTS"))
 # Chunked encoding joins its chunks in a chord, which counts finished parts in a result backend.
 # Only tasks that declare ignore_result=False store anything (CELERY_TASK_IGNORE_RESULT above).
 CELERY_RESULT_BACKEND = setting("CELERY_RESULT_BACKEND") or CELERY_BROKER_URL
+if CELERY_RESULT_BACKEND.startswith("sentinel://"):
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"master_name": REDIS_MASTER_NAME}
 CELERY_RESULT_EXPIRES = 24 * 3600
 
 LOGGING = {

@@ -4,9 +4,18 @@ A missing ``SECRET_KEY`` or ``DATABASE_URL`` stops start-up with ImproperlyConfi
 variable (see ``setting`` in base.py); ``tests/test_settings_production.py`` holds us to it.
 """
 
+from redis.sentinel import Sentinel
+
 from openpress.config import as_bool
 from openpress.settings.base import *  # noqa: F403
-from openpress.settings.base import REDIS_URL, _env, database_from_url, setting
+from openpress.settings.base import (
+    REDIS_MASTER_NAME,
+    REDIS_SENTINELS,
+    REDIS_URL,
+    _env,
+    database_from_url,
+    setting,
+)
 
 SECRET_KEY = setting("SECRET_KEY")
 DATABASES = {"default": database_from_url(setting("DATABASE_URL"))}
@@ -15,6 +24,15 @@ CACHES = {
         setting("CACHE_URL") or REDIS_URL.replace("redis://", "rediscache://", 1)
     )
 }
+if REDIS_SENTINELS and not setting("CACHE_URL"):
+    # Django's RedisCache builds its pool with pool_class.from_url(REDIS_URL, **OPTIONS): a
+    # Sentinel pool ignores the URL's host and asks the sentinels for the master (and again after
+    # a failover, when the old master answers READONLY).
+    CACHES["default"]["OPTIONS"] = {
+        "pool_class": "redis.sentinel.SentinelConnectionPool",
+        "service_name": REDIS_MASTER_NAME,
+        "sentinel_manager": Sentinel(REDIS_SENTINELS, socket_timeout=2),
+    }
 
 # TLS ends at the ingress or nginx in front of us; it tells us the original scheme.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
