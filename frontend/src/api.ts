@@ -31,13 +31,14 @@ export type Encoding = { title: string; url: string | null; progress: number; st
 export type MediaDetail = MediaItem & {
   poster_url: string | null;
   sprites_url: string | null;
+  sprites_vtt_url?: string | null;
   original_media_url: string | null;
   hls_info: { master_file?: string; [playlist: string]: string | undefined };
   encodings_info: Record<string, Record<string, Encoding>>;
   subtitles_info: { src: string; srclang: string; label: string }[];
   enable_comments: boolean;
   related_media: MediaItem[];
-  encoding_fail_reason?: string;
+  encoding_fail_reason?: string | null;
 };
 
 export class ApiError extends Error {

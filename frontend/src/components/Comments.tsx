@@ -1,6 +1,6 @@
 import { type FormEvent, useEffect, useId, useState } from "react";
 import { ApiError, type Page, type Viewer, api } from "../api";
-import { type Comment, type Thread, threadComments } from "../lib/comments";
+import { type Comment, type Thread, canDeleteComment, threadComments, withoutComment } from "../lib/comments";
 
 function CommentForm({ token, parent, onPosted, label }: {
   token: string;
@@ -41,25 +41,59 @@ function CommentForm({ token, parent, onPosted, label }: {
   );
 }
 
-function CommentNode({ node, token, canReply, onPosted }: {
+type NodeProps = {
   node: Thread;
   token: string;
   canReply: boolean;
   onPosted: (comment: Comment) => void;
-}) {
+  canDelete: (comment: Comment) => boolean;
+  onDeleted: (uid: string) => void;
+};
+
+function CommentNode({ node, token, canReply, onPosted, canDelete, onDeleted }: NodeProps) {
   const [replying, setReplying] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  const [error, setError] = useState("");
+  const remove = async () => {
+    try {
+      await api(`/api/v1/media/${token}/comments/${node.uid}`, { method: "DELETE" });
+      onDeleted(node.uid);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.detail : "The comment could not be deleted; try again.");
+    }
+  };
   return (
     <li className="comment" data-uid={node.uid}>
       <p className="comment-meta">
+        <img className="avatar" src={node.author_thumbnail_url} alt="" width={28} height={28} />{" "}
         <a href={node.author_profile}>{node.author_name}</a> ·{" "}
         <time dateTime={node.add_date}>{new Date(node.add_date).toLocaleString()}</time>
       </p>
       <p className="comment-text">{node.text}</p>
-      {canReply ? (
-        <button type="button" className="link-button" aria-expanded={replying} onClick={() => setReplying(!replying)}>
-          Reply
-        </button>
-      ) : null}
+      <div className="comment-buttons">
+        {canReply ? (
+          <button type="button" className="link-button" aria-expanded={replying} onClick={() => setReplying(!replying)}>
+            Reply
+          </button>
+        ) : null}
+        {canDelete(node) && !confirming ? (
+          <button type="button" className="link-button" onClick={() => setConfirming(true)}>
+            Delete <span className="visually-hidden">the comment by {node.author_name}</span>
+          </button>
+        ) : null}
+        {confirming ? (
+          <span role="group" aria-label="Delete this comment?">
+            Delete it and its replies?{" "}
+            <button type="button" className="link-button" onClick={() => void remove()}>
+              Yes, delete
+            </button>{" "}
+            <button type="button" className="link-button" onClick={() => setConfirming(false)}>
+              Keep it
+            </button>
+          </span>
+        ) : null}
+      </div>
+      {error ? <p className="field-errors" role="alert">{error}</p> : null}
       {replying ? (
         <CommentForm
           token={token}
@@ -74,7 +108,15 @@ function CommentNode({ node, token, canReply, onPosted }: {
       {node.replies.length ? (
         <ul className="comment-replies">
           {node.replies.map((reply) => (
-            <CommentNode key={reply.uid} node={reply} token={token} canReply={canReply} onPosted={onPosted} />
+            <CommentNode
+              key={reply.uid}
+              node={reply}
+              token={token}
+              canReply={canReply}
+              onPosted={onPosted}
+              canDelete={canDelete}
+              onDeleted={onDeleted}
+            />
           ))}
         </ul>
       ) : null}
@@ -82,7 +124,9 @@ function CommentNode({ node, token, canReply, onPosted }: {
   );
 }
 
-export function Comments({ token, viewer, enabled }: { token: string; viewer: Viewer; enabled: boolean }) {
+type CommentsProps = { token: string; viewer: Viewer; enabled: boolean; mediaOwner: string };
+
+export function Comments({ token, viewer, enabled, mediaOwner }: CommentsProps) {
   const [flat, setFlat] = useState<Comment[]>([]);
   const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState("");
@@ -99,6 +143,12 @@ export function Comments({ token, viewer, enabled }: { token: string; viewer: Vi
     void load(`/api/v1/media/${token}/comments`, false);
   }, [token]);
   const posted = (comment: Comment) => setFlat((old) => [comment, ...old]);
+  const [status, setStatus] = useState("");
+  const deleted = (uid: string) => {
+    setFlat((old) => withoutComment(old, uid));
+    setStatus("The comment was deleted.");
+  };
+  const canDelete = (comment: Comment) => canDeleteComment(comment, viewer, mediaOwner);
   const signedIn = Boolean(viewer.username);
   return (
     <section className="comments" aria-labelledby="comments-title">
@@ -112,9 +162,20 @@ export function Comments({ token, viewer, enabled }: { token: string; viewer: Vi
         </p>
       ) : null}
       {error ? <p className="notice error" role="alert">{error}</p> : null}
+      <p className="visually-hidden" role="status">
+        {status}
+      </p>
       <ul className="comment-list">
         {threadComments(flat).map((node) => (
-          <CommentNode key={node.uid} node={node} token={token} canReply={enabled && signedIn} onPosted={posted} />
+          <CommentNode
+            key={node.uid}
+            node={node}
+            token={token}
+            canReply={enabled && signedIn}
+            onPosted={posted}
+            canDelete={canDelete}
+            onDeleted={deleted}
+          />
         ))}
       </ul>
       {next ? (

@@ -4,6 +4,7 @@ import type { MediaDetail } from "../api";
 import { AUTO, type Level, levelLabel } from "../lib/quality";
 import { bestMp4, chooseSource } from "../lib/sources";
 import { QualityMenu } from "./QualityMenu";
+import { ScrubBar } from "./ScrubBar";
 
 const SHORTCUTS: [string, string][] = [
   ["Space or K", "play / pause"],
@@ -188,6 +189,7 @@ export function Player({ media, onPlay }: Props) {
           <track key={track.src} kind="captions" src={track.src} srcLang={track.srclang} label={track.label} default={i === 0} />
         ))}
       </video>
+      <ScrubBar video={video} spritesVtt={media.sprites_vtt_url} />
       <div className="player-bar">
         <QualityMenu levels={levels} chosen={chosen} playing={playing} onChoose={choose} />
         <span className="player-status" aria-live="polite">

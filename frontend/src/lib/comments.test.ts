@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Comment, threadComments } from "./comments";
+import { type Comment, canDeleteComment, commentAuthor, threadComments, withoutComment } from "./comments";
 
 const c = (uid: string, parent: string | null, add_date: string): Comment => ({
   uid,
@@ -29,5 +29,35 @@ describe("threadComments", () => {
   it("keeps a reply whose parent is missing at the top level", () => {
     const threads = threadComments([c("orphan", "gone", "2026-01-01T10:00:00Z")]);
     expect(threads.map((t) => t.uid)).toEqual(["orphan"]);
+  });
+});
+
+describe("who may delete a comment", () => {
+  const mine = { ...c("m", null, "2026-01-01T10:00:00Z"), author_profile: "http://site.test/user/ana.b%40x" };
+  it("reads the author from the channel address", () => {
+    expect(commentAuthor(mine)).toBe("ana.b@x");
+    expect(commentAuthor({ author_profile: "/user/bo/" })).toBe("bo");
+    expect(commentAuthor({ author_profile: "/somewhere/else" })).toBe("");
+  });
+  it("is the author, the media's owner or an editor, never an anonymous visitor", () => {
+    expect(canDeleteComment(mine, { username: "ana.b@x", is_editor: false }, "owner")).toBe(true);
+    expect(canDeleteComment(mine, { username: "owner", is_editor: false }, "owner")).toBe(true);
+    expect(canDeleteComment(mine, { username: "ed", is_editor: true }, "owner")).toBe(true);
+    expect(canDeleteComment(mine, { username: "someone", is_editor: false }, "owner")).toBe(false);
+    expect(canDeleteComment(mine, { username: "", is_editor: false }, "")).toBe(false);
+  });
+});
+
+describe("withoutComment", () => {
+  it("drops the comment and every reply under it", () => {
+    const flat = [
+      c("t1", null, "1"),
+      c("r1", "t1", "2"),
+      c("rr", "r1", "3"),
+      c("t2", null, "4"),
+      c("r2", "t2", "5"),
+    ];
+    expect(withoutComment(flat, "t1").map((x) => x.uid)).toEqual(["t2", "r2"]);
+    expect(withoutComment(flat, "r2").map((x) => x.uid)).toEqual(["t1", "r1", "rr", "t2"]);
   });
 });

@@ -24,9 +24,9 @@ type QueueItem = {
 
 function useDecision(reload: () => void) {
   const [message, setMessage] = useState("");
-  const decide = async (url: string, body: Record<string, string>, done: string) => {
+  const decide = async (url: string, body: Record<string, string>, done: string, method = "POST") => {
     try {
-      await api(url, { method: "POST", body });
+      await api(url, { method, body });
       setMessage(done);
       reload();
     } catch (err) {
@@ -80,15 +80,13 @@ function Verifications() {
   );
 }
 
-function Queue({ reported }: { reported: boolean }) {
+function Queue() {
   const { data, error, reload } = useFetch<Page<QueueItem>>("/api/v1/review/queue");
   const { message, decide } = useDecision(reload);
-  const items = data?.results.filter((m) => (m.reported_times > 0) === reported) ?? [];
-  const title = reported ? "Reported media" : "Review queue";
-  const id = reported ? "ed-reports" : "ed-queue";
+  const items = data?.results ?? [];
   return (
-    <section aria-labelledby={id}>
-      <h2 id={id}>{title}</h2>
+    <section aria-labelledby="ed-queue">
+      <h2 id="ed-queue">Review queue</h2>
       <p role="status">{message}</p>
       {error ? <p className="notice error">{error.detail}</p> : null}
       {data && items.length === 0 ? <p className="notice">Nothing is waiting.</p> : null}
@@ -119,12 +117,96 @@ function Queue({ reported }: { reported: boolean }) {
   );
 }
 
+type Reported = {
+  friendly_token: string;
+  title: string;
+  user: string;
+  state: string;
+  is_reviewed: boolean;
+  reported_times: number;
+};
+type Report = { reported_date: string; reason: string };
+
+function Reasons({ token }: { token: string }) {
+  const { data, error } = useFetch<{ reported: Report[] }>(`/api/v1/media/${token}/actions`);
+  if (error) return <p className="notice error">{error.detail}</p>;
+  if (!data) return <p className="loading">Loading…</p>;
+  return (
+    <ul className="report-reasons">
+      {data.reported.map((r) => (
+        <li key={r.reported_date}>
+          <time dateTime={r.reported_date}>{new Date(r.reported_date).toLocaleString()}</time>: {r.reason || "(no reason given)"}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** Media people reported, still public ones too: below the hiding threshold a report leaves
+ * the media up, and an editor decides whether it stays. */
+function Reports() {
+  const { data, error, reload } = useFetch<Page<Reported>>("/api/v1/manage_media?reported=1");
+  const { message, decide } = useDecision(reload);
+  const [open, setOpen] = useState<string | null>(null);
+  const items = data?.results ?? [];
+  return (
+    <section aria-labelledby="ed-reports">
+      <h2 id="ed-reports">Reported media</h2>
+      <p role="status">{message}</p>
+      {error ? <p className="notice error">{error.detail}</p> : null}
+      {data && items.length === 0 ? <p className="notice">No media is reported.</p> : null}
+      <ul className="cards">
+        {items.map((m) => (
+          <li key={m.friendly_token} className="card" data-token={m.friendly_token}>
+            <p>
+              <a href={`/view?m=${m.friendly_token}`}>{m.title}</a> by {m.user} · {m.state}
+              {m.is_reviewed ? "" : " (hidden until reviewed)"} · reported {m.reported_times}×
+            </p>
+            <button
+              type="button"
+              className="link-button"
+              aria-expanded={open === m.friendly_token}
+              onClick={() => setOpen(open === m.friendly_token ? null : m.friendly_token)}
+            >
+              Read the reports <span className="visually-hidden">on {m.title}</span>
+            </button>
+            {open === m.friendly_token ? <Reasons token={m.friendly_token} /> : null}
+            <div className="upload-buttons">
+              <button
+                type="button"
+                onClick={() =>
+                  decide(`/api/v1/review/${m.friendly_token}`, { result: "reject" }, `“${m.title}” is now private.`)
+                }
+              >
+                Take down <span className="visually-hidden">{m.title}</span>
+              </button>
+              <button
+                type="button"
+                onClick={() =>
+                  decide(
+                    `/api/v1/media/${m.friendly_token}/actions`,
+                    { type: "report" },
+                    `The reports on “${m.title}” were dismissed.`,
+                    "DELETE",
+                  )
+                }
+              >
+                Dismiss the reports <span className="visually-hidden">on {m.title}</span>
+              </button>
+            </div>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 export default function Editor() {
   return (
     <div className="editor">
       <Verifications />
-      <Queue reported={false} />
-      <Queue reported={true} />
+      <Queue />
+      <Reports />
     </div>
   );
 }

@@ -4,7 +4,7 @@ import { encodingProgress } from "../lib/sources";
 
 const POLL_MS = 4000;
 
-type Row = MediaItem & { progress: number | null };
+type Row = MediaItem & { progress: number | null; reason?: string | null };
 
 export function stateText(item: MediaItem): string {
   if (item.encoding_status === "fail") return "Encoding failed";
@@ -26,6 +26,15 @@ export default function MyMedia({ props }: { props: { username: string } }) {
       // Progress lives in each media's encodings; ask only for those still encoding.
       const withProgress = await Promise.all(
         page.results.map(async (item): Promise<Row> => {
+          if (item.encoding_status === "fail") {
+            // Why it failed is in the detail (for the owner only), not in listings.
+            try {
+              const detail = await api<MediaDetail>(`/api/v1/media/${item.friendly_token}`);
+              return { ...item, progress: null, reason: detail.encoding_fail_reason };
+            } catch {
+              return { ...item, progress: null };
+            }
+          }
           if (!busy(item)) return { ...item, progress: null };
           try {
             const detail = await api<MediaDetail>(`/api/v1/media/${item.friendly_token}`);
@@ -91,7 +100,9 @@ export default function MyMedia({ props }: { props: { username: string } }) {
                 ) : row.encoding_status === "success" ? (
                   "Done"
                 ) : (
-                  "Failed"
+                  <span className="error">
+                    Failed{row.reason ? <>: <span className="fail-reason">{row.reason}</span></> : null}
+                  </span>
                 )}
               </td>
             </tr>

@@ -3,6 +3,7 @@ import { ApiError, type MediaDetail, type Viewer, api } from "../api";
 import { Comments } from "../components/Comments";
 import { MediaList } from "../components/MediaGrid";
 import { Player } from "../components/Player";
+import { SaveToPlaylist } from "../components/SaveToPlaylist";
 import { VerifiedBadge } from "../components/VerifiedBadge";
 import { useFetch } from "../components/useFetch";
 
@@ -111,9 +112,10 @@ export default function Watch({ props, viewer }: { props: Props; viewer: Viewer 
           {media.state !== "public" ? ` · ${media.state}` : ""}
         </p>
         <Actions media={media} />
+        {viewer.username ? <SaveToPlaylist token={props.friendly_token} username={viewer.username} /> : null}
         {media.description ? <div className="description">{media.description}</div> : null}
       </div>
-      <Comments token={props.friendly_token} viewer={viewer} enabled={media.enable_comments} />
+      <Comments token={props.friendly_token} viewer={viewer} enabled={media.enable_comments} mediaOwner={media.user} />
       {media.related_media?.length ? (
         <section aria-labelledby="related-title">
           <h2 id="related-title">Related media</h2>
