@@ -1,5 +1,5 @@
 """Offline validators on what `kubectl kustomize` builds: the Kubernetes 1.32 schemas (strict),
-checkov with every skipped check justified, yamllint."""
+yamllint, and checkov's skips each justified (checkov runs in scripts/deploy-check.sh)."""
 
 from __future__ import annotations
 
@@ -39,22 +39,17 @@ def test_strict_validation_catches_a_misspelt_field(tmp_path, builds):
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_checkov_passes_with_only_justified_skips(deploy_copy, overlay):
+def test_every_check_checkov_skips_is_justified(overlay):
+    # checkov itself runs in scripts/deploy-check.sh (its own venv: its pins clash with pytest's).
     config = ROOT / "deploy" / "overlays" / overlay / "checkov.yaml"
     lines = config.read_text().splitlines()
     skipped = yaml.safe_load(config.read_text())["skip-check"]
+    assert skipped
     for check in skipped:
         index = lines.index(f"  - {check}")
         assert lines[index - 1].lstrip().startswith("#"), f"{check} is skipped without a reason"
-    proc = run(
-        tool("checkov"),
-        "-d",
-        str(deploy_copy / "overlays" / overlay),
-        "--config-file",
-        str(config),
-    )
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-    assert re.search(r"Passed checks: [1-9]\d*, Failed checks: 0", proc.stdout), proc.stdout
+    script = (ROOT / "scripts" / "deploy-check.sh").read_text()
+    assert '--config-file "deploy/overlays/$overlay/checkov.yaml"' in script
 
 
 def test_yamllint_strict_on_deploy_and_compose():
