@@ -186,7 +186,6 @@ CNPG_SPEC_FIELDS = {
     "storage",
     "resources",
     "affinity",
-    "monitoring",
 }
 
 
