@@ -3,7 +3,10 @@ deterministically, and `render --check` tells a stale file from a current one.""
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import os
+import subprocess
 import sys
 
 import pytest
@@ -124,3 +127,27 @@ def test_manage_py_render_deploy_checks_too(tmp_path, capsys):
     assert "are current" in capsys.readouterr().out
     with pytest.raises(CommandError, match="stale deployment files"):
         call_command("render_deploy", "--check", "--base", str(tmp_path / "base"))
+
+
+def test_the_renderers_import_no_django_and_need_no_settings():
+    # openpress/__init__.py loads the Celery app (which imports django.conf lazily); the
+    # deployment modules themselves import nothing of Django and run without settings.
+    for path in (ROOT / "openpress" / "deployment").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            assert not [n for n in names if n.split(".")[0] == "django"], path
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "openpress.deployment", "render", "--check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "settings" not in proc.stderr.lower()
