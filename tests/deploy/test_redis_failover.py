@@ -79,7 +79,8 @@ def sentinel_set(tmp_path: Path):
     def start(*argv: str) -> None:
         procs.append(subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
 
-    common = ("--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+    # --dir: a replica writes the RDB of a full resync to disk, never into the checkout.
+    common = ("--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp_path))
     start("redis-server", "--port", str(master), *common)
     start("redis-server", "--port", str(replica), *common, "--replicaof", "127.0.0.1", str(master))
     conf = tmp_path / "sentinel.conf"
