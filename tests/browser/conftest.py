@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.staticfiles.handlers import StaticFilesHandler
+from django.test.testcases import _MediaFilesHandler
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(settings.BASE_DIR) / "artifacts" / "browser"
@@ -32,6 +34,32 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"report_{report.when}", report)
     return report
+
+
+class _StaticFilesOnly(StaticFilesHandler):
+    """Django's live server wraps the site in a handler that serves all of MEDIA_ROOT to anyone
+    (``_MediaFilesHandler``). The browser tests must meet the site's own media view instead,
+    which refuses hidden files, so this takes that layer off and keeps the static files."""
+
+    def __init__(self, application):
+        if not isinstance(application, _MediaFilesHandler):
+            raise TypeError(f"Django's live server changed: it wraps {type(application)}")
+        super().__init__(application.application)
+
+
+@pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server (same address option), serving media through the site."""
+    from pytest_django.live_server_helper import LiveServer
+
+    addr = request.config.getvalue("liveserver") or os.getenv(
+        "DJANGO_LIVE_TEST_SERVER_ADDRESS", "localhost"
+    )
+    server = LiveServer(addr, start=False)
+    server.thread.static_handler = _StaticFilesOnly
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -182,6 +182,7 @@ export function Player({ media, onPlay }: Props) {
         controls
         playsInline
         preload="metadata"
+        aria-label={media.title}
         poster={media.poster_url ?? undefined}
         onPlay={onPlay}
       >
