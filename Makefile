@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 RUN_ARGS ?=
 
 .PHONY: venv run frontend test lint format check check-migrations schema check-schema \
-	env-example check-env-example
+	env-example check-env-example render-deploy check-deploy
 
 venv: $(STAMP)
 $(STAMP): pyproject.toml
@@ -71,4 +71,11 @@ env-example: venv
 check-env-example: venv
 	$(PY) -m openpress.config --check
 
-check: lint check-migrations check-schema check-env-example
+# docker-compose.yml and deploy/base are rendered from openpress/deployment (never edited).
+render-deploy: venv
+	$(PY) -m openpress.deployment render
+
+check-deploy: venv
+	scripts/deploy-check.sh
+
+check: lint check-migrations check-schema check-env-example check-deploy

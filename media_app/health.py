@@ -38,12 +38,23 @@ def _database_ok() -> bool:
         return False
 
 
+def _redis_client() -> redis.Redis:
+    """The Redis that takes writes: through the Sentinels when there are some (a replica
+    answering PING is no proof the broker works), else REDIS_URL."""
+    timeouts = {
+        "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+        "socket_timeout": REDIS_TIMEOUT_SECONDS,
+    }
+    if settings.REDIS_SENTINELS:
+        from redis.sentinel import Sentinel
+
+        sentinel = Sentinel(settings.REDIS_SENTINELS, sentinel_kwargs=timeouts, **timeouts)
+        return sentinel.master_for(settings.REDIS_MASTER_NAME)
+    return redis.Redis.from_url(settings.REDIS_URL, **timeouts)
+
+
 def _redis_ok() -> bool:
-    client = redis.Redis.from_url(
-        settings.REDIS_URL,
-        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
-        socket_timeout=REDIS_TIMEOUT_SECONDS,
-    )
+    client = _redis_client()
     try:
         return bool(client.ping())
     except redis.RedisError:

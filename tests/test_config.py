@@ -48,9 +48,20 @@ def test_every_variable_the_settings_read_is_declared():
     assert undeclared == [], f"declare these in openpress/config.py: {undeclared}"
 
 
+# The container scripts read a few variables themselves ($NAME or ${NAME...} in shell, $(NAME)
+# in uwsgi.ini): the web server's processes and the database wait happen before Django starts.
+READ_BY_CONTAINER = re.compile(r"\$\{?\(?([A-Z][A-Z0-9_]+)")
+
+
+def container_files():
+    return sorted([*(ROOT / "docker").glob("*.sh"), ROOT / "docker" / "uwsgi.ini"])
+
+
 def test_every_declared_variable_is_read_somewhere():
-    read = names_read(READ_THROUGH_CONFIG, project_modules()) | names_read(
-        READ_FROM_ENVIRON, project_modules()
+    read = (
+        names_read(READ_THROUGH_CONFIG, project_modules())
+        | names_read(READ_FROM_ENVIRON, project_modules())
+        | names_read(READ_BY_CONTAINER, container_files())
     )
     unused = sorted(set(config.BY_NAME) - read)
     assert unused == [], f"declared in openpress/config.py but never read: {unused}"
@@ -105,3 +116,12 @@ def test_the_freshness_check_fails_on_a_stale_file(tmp_path):
     stale = subprocess.run(check, cwd=tmp_path, env=env, capture_output=True, text=True)
     assert stale.returncode != 0
     assert ".env.example is stale" in stale.stderr
+
+
+def test_container_script_defaults_agree_with_config():
+    """A shell default (``${NAME:-value}``) must be the one config.py declares."""
+    shell_defaults = re.compile(r"\$\{([A-Z][A-Z0-9_]+):-([^}]*)\}")
+    for path in container_files():
+        for name, default in shell_defaults.findall(path.read_text(encoding="utf-8")):
+            if name in config.BY_NAME:
+                assert default == config.BY_NAME[name].default, f"{path.name}: {name}"
