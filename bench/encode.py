@@ -82,6 +82,7 @@ RUN_COLUMNS = [
     "first play s",
     "foreign %",
 ]
+REMUX_COLUMNS = ["clip", "ladder", "wall s", "CPU s", "CPU s/s", "peak MB", "foreign %"]
 RENDITION_COLUMNS = ["clip", "way", "preset", "rung", "kb/s", "SSIM"]
 CHUNK_COLUMNS = [
     "clip",
@@ -271,11 +272,19 @@ class Clip:
 
 
 def make_clip(name: str, folder: Path, *, seconds: int, size: str) -> Clip:
-    """The measurements doc's clips: x264 veryfast, 2-s GOP, beep audio (AAC 192k)."""
+    """The measurements doc's clips: x264 veryfast, 2-s GOP, beep audio (AAC 192k).
+
+    ``easy``: testsrc2 at CRF 18; ``hard``: with temporal noise at 16 Mb/s; ``web``: a web-ready
+    upload (CRF 23 under the top rung's cap), for the remux comparison.
+    """
     video = f"testsrc2=s={size}:r=30:d={seconds}"
     if name == "hard":
         video += ",noise=alls=20:allf=t"
         rate = ["-b:v", "16M", "-maxrate", "20M", "-bufsize", "32M"]
+    elif name == "web":
+        # Web-ready: CRF 23 capped well under the top rung's cap (1080p 6750k, 480p 1500k).
+        cap = "5000k" if size.endswith("1080") else "1000k"
+        rate = ["-crf", "23", "-maxrate", cap, "-bufsize", cap.replace("000k", "0000k")]
     else:
         rate = ["-crf", "18"]
     path = folder / f"src_{name}.mp4"
@@ -411,6 +420,60 @@ def run_mediacms(clip: Clip, work: Path, ssim_every: int) -> Result:
         name = f"{h}p"
         result.renditions[name] = (video_kbps(folder / "hls" / name, clip.seconds), ssim[name])
     return result
+
+
+# --- remux of a web-ready source -----------------------------------------------------------
+
+
+def run_remux(clip: Clip, work: Path, preset: str, segment_seconds: int) -> tuple[str, list]:
+    """The product's own ladder argv for a web-ready source: every rung encoded, then the top
+    rung copied. Straight ffmpeg (no tasks): the difference is the remux alone."""
+    import dataclasses
+    import importlib
+    from fractions import Fraction
+
+    from media_app.encoding import ffmpeg as ff
+
+    ladder = importlib.import_module("media_app.migrations.0002_encode_profiles").LADDER
+    probe = ff.parse_probe(
+        subprocess.run(ff.probe_argv(str(clip.path)), capture_output=True).stdout
+    )
+    rungs = ff.plan_ladder(
+        width=clip.width, height=clip.height, profiles=[(h, k, None) for h, k in ladder]
+    )
+    rung, reason = ff.remux_candidate(probe, rungs)
+    if rung is not None:
+        packets = ff.parse_packets(
+            subprocess.run(ff.packets_argv(str(clip.path)), capture_output=True, text=True).stdout
+        )
+        ok, reason = ff.remux_check(
+            packets, fps=probe.video.fps, segment_seconds=segment_seconds, max_kbps=rung.max_kbps
+        )
+        rung = rung if ok else None
+    decision = f"{rung.name if rung else 'no rung'} copied: {reason}"
+    opts = ff.EncodeOptions(preset=preset, crf=23, segment_seconds=segment_seconds, threads=2)
+    variants = [("all encoded", rungs)]
+    if rung is not None:
+        copied = [dataclasses.replace(r, copy=r.name == rung.name) for r in rungs]
+        variants.append((f"{rung.name} copied", copied))
+    rows = []
+    for label, plan in variants:
+        out = work / f"remux_{label.replace(' ', '_')}"
+        out.mkdir()
+        argv = ff.ladder_hls_argv(
+            src=str(clip.path),
+            out_dir=str(out),
+            rungs=plan,
+            fps=Fraction(30),
+            with_audio=probe.has_audio,
+            opts=opts,
+        )
+        argv = [a for a in argv if a not in ("-progress", "pipe:1")]
+        with LoadMeter() as load:
+            wall, cpu, rss = run_timed(argv)
+        rows.append([clip.name, f"{label} ({preset})", wall, cpu, rss, load.foreign_share])
+        note(f"{label}: wall {wall:.1f} s, CPU {cpu:.1f} s, foreign {load.foreign_share:.0%}")
+    return decision, rows
 
 
 # --- (b) OpenPress through its tasks ------------------------------------------------------
@@ -658,6 +721,11 @@ def main() -> int:
     parser.add_argument("--quiet-share", type=float, default=0.15, help="what counts as quiet")
     parser.add_argument("--ssim-every", type=int, default=0, help="SSIM on every n-th frame")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--parts",
+        default="mediacms,openpress,chunked,remux",
+        help="what to run: mediacms, openpress, chunked, remux (comma-separated)",
+    )
     args = parser.parse_args()
 
     seconds, size = (10, "854x480") if args.quick else (60, "1920x1080")
@@ -693,11 +761,13 @@ def main() -> int:
 
             call_command("migrate", verbosity=0)
             base_env = {k: v for k, v in os.environ.items() if not k.startswith("ENCODE_")}
-            results, chunked = bench(args, seconds, size, work, base_env, chunk_env, ssim_every)
+            results, chunked, remux = bench(
+                args, seconds, size, work, base_env, chunk_env, ssim_every
+            )
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-    report(results, chunked, seconds, size, ssim_every)
+    report(results, chunked, remux, seconds, size, ssim_every)
     return 0
 
 
@@ -717,9 +787,10 @@ def bench(args, seconds, size, work, base_env, chunk_env, ssim_every):
     from openpress.config import BY_NAME
 
     default_preset = BY_NAME["ENCODE_PRESET"].default
+    parts = set(args.parts.split(","))
     results: list[Result] = []
     chunked: list[tuple[Result, Result]] = []
-    for name in args.clips.split(","):
+    for name in args.clips.split(",") if parts - {"remux"} else []:
         print(f"\n[{name}] generating a {seconds}-s {size} clip", flush=True)
         clip = make_clip(name, work, seconds=seconds, size=size)
         runs = [
@@ -742,6 +813,10 @@ def bench(args, seconds, size, work, base_env, chunk_env, ssim_every):
                 ),
             ),
         ]
+        if "mediacms" not in parts:
+            runs = runs[1:]
+        if "openpress" not in parts:
+            runs = runs[:1] if "mediacms" in parts else []
         for title, fn in runs:
             wait_quiet(threshold=args.quiet_share, max_wait=args.max_wait)
             print(f"[{name}] {title}", flush=True)
@@ -751,7 +826,7 @@ def bench(args, seconds, size, work, base_env, chunk_env, ssim_every):
                 f"wall {r.wall:.1f} s, encode {r.encode:.1f} s, CPU {r.cpu:.1f} s, "
                 f"first playable {r.first_play:.1f} s, foreign {100 * r.foreign:.0f} %"
             )
-        if name != "easy" and not args.quick:
+        if "chunked" not in parts or (name != "easy" and not args.quick):
             continue  # the chunked split is shown on the easy clip (the serial part is the same)
         pair = []
         for workers in (1, 2):
@@ -771,10 +846,34 @@ def bench(args, seconds, size, work, base_env, chunk_env, ssim_every):
             note(f"wall {r.wall:.1f} s, phases {r.extra['phases']}")
             pair.append(r)
         chunked.append((pair[0], pair[1]))
-    return results, chunked
+    remux = None
+    if "remux" in parts:
+        print(f"\n[web] generating a {seconds}-s {size} web-ready clip", flush=True)
+        clip = make_clip("web", work, seconds=seconds, size=size)
+        wait_quiet(threshold=args.quiet_share, max_wait=args.max_wait)
+        print(f"[web] the ladder with and without the remux, {default_preset}", flush=True)
+        segment = int(BY_NAME["ENCODE_SEGMENT_SECONDS"].default)
+        remux = run_remux(clip, work, default_preset, segment)
+    return results, chunked, remux
 
 
-def report(results, chunked, seconds, size, ssim_every) -> None:
+def report(results, chunked, remux, seconds, size, ssim_every) -> None:
+    if results:
+        report_runs(results, seconds, size, ssim_every)
+    if chunked:
+        report_chunked(chunked)
+    if remux:
+        decision, rows = remux
+        print("\n## Remux of a web-ready source (the product's ladder argv, straight ffmpeg)\n")
+        print(f"decision: {decision}\n")
+        cells = [
+            [c, label, fmt(w), fmt(cpu), fmt(cpu / seconds, 2), fmt(rss / 1024, 0), fmt(100 * f, 0)]
+            for c, label, w, cpu, rss, f in rows
+        ]
+        print(table(REMUX_COLUMNS, cells))
+
+
+def report_runs(results, seconds, size, ssim_every) -> None:
     print(f"\n## Runs ({seconds}-s {size} 30 fps clips)\n")
     print(
         "wall = end of upload (b) or first command (a) to done; encode = the ladder itself "
@@ -791,16 +890,23 @@ def report(results, chunked, seconds, size, ssim_every) -> None:
     print(table(RENDITION_COLUMNS, rows))
     print("\n## Speed-ups over (a) at the same preset and CRF (target >= 1.30x)\n")
     for clip in dict.fromkeys(r.clip for r in results):
-        a = next(r for r in results if r.clip == clip and r.way.startswith("(a)"))
+        a = next((r for r in results if r.clip == clip and r.way.startswith("(a)")), None)
+        if a is None:
+            continue
         for b in (r for r in results if r.clip == clip and r.way.startswith("(b)")):
             print(
                 f"{clip:5} {b.preset:9} encode {a.encode / b.encode:.2f}x, "
                 f"end to end {a.wall / b.wall:.2f}x, CPU {a.cpu / b.cpu:.2f}x "
                 f"(first playable {b.first_play:.1f} s vs {a.first_play:.1f} s)"
             )
-        remux = next((r.extra.get("remux") for r in results if r.clip == clip and r.extra), "")
+        remux = next(
+            (r.extra["remux"] for r in results if r.clip == clip and r.extra.get("remux")), ""
+        )
         if remux:
             print(f"{clip:5} remux decision: {remux}")
+
+
+def report_chunked(chunked) -> None:
     if chunked:
         print("\n## Chunked path: serial part (cut + audio + join + package)\n")
         rows = []

@@ -72,7 +72,9 @@ def test_quick_run_prints_every_column(tmp_path):
     assert {r[3] for r in renditions} == {"240p", "360p", "480p"}
     chunked = tables[tuple(bench.CHUNK_COLUMNS)]
     assert [r[1] for r in chunked] == ["1", "2"]
-    for row in runs + renditions + chunked:
+    remux = tables[tuple(bench.REMUX_COLUMNS)]
+    assert [r[1].split(" (")[0] for r in remux] == ["all encoded", "480p copied"]
+    for row in runs + renditions + chunked + remux:
         assert all(cell and cell != "nan" for cell in row), row
     assert "Speed-ups over (a)" in stdout
     server = f"{url.scheme}://{url.netloc}/postgres"
