@@ -4,6 +4,43 @@ from rest_framework.test import APIClient
 from tests.factories import MediaFactory, UserFactory
 
 
+def _reapply_data_migrations() -> None:
+    """Run every RunPython of media_app's migrations again, against the current models.
+
+    They are idempotent (update_or_create): encode profiles and beat jobs come back after a
+    transactional test flushed every table, data migrations included.
+    """
+    import importlib
+    import pkgutil
+
+    from django.apps import apps as django_apps
+    from django.db import migrations as dj_migrations
+
+    import media_app.migrations as package
+
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"media_app.migrations.{info.name}")
+        for operation in module.Migration.operations:
+            if isinstance(operation, dj_migrations.RunPython):
+                operation.code(django_apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _migration_data(request):
+    """What the data migrations create is there in every test that uses the database."""
+    names = set(request.fixturenames)
+    if request.node.get_closest_marker("django_db") is None:
+        if "transactional_db" in names:
+            request.getfixturevalue("transactional_db")
+        elif "db" in names:
+            request.getfixturevalue("db")
+        else:
+            return
+    _reapply_data_migrations()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_anonymous_cache():
     """Each test starts in its own cache namespace (the cache is a shared Redis)."""
