@@ -1,11 +1,10 @@
-import importlib
 import shutil
 from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
 
-from media_app.models import EncodeProfile, Media
+from media_app.models import Media
 from media_app.services import encoding as svc
 from tests.encoding.clips import make_clip
 from tests.factories import MediaFactory
@@ -50,30 +49,6 @@ def encode_inline(media: Media) -> Media:
 
 def storage_file(name: str) -> Path:
     return Path(default_storage.path(name))
-
-
-@pytest.fixture(autouse=True)
-def _ladder_profiles(request):
-    """The ladder's encode profiles, as migration 0002 creates them.
-
-    Transactional tests (the ones with worker processes) flush every table afterwards, data
-    migrations included, so the rows are put back for each test that uses the database.
-    """
-    if request.node.get_closest_marker("django_db") is None:
-        return
-    profiles = importlib.import_module("media_app.migrations.0002_encode_profiles")
-    for height, kbps in profiles.LADDER:
-        EncodeProfile.objects.update_or_create(
-            name=f"h264-{height}",
-            defaults={
-                "extension": "mp4",
-                "resolution": height,
-                "codec": "h264",
-                "max_video_kbps": kbps,
-                "audio_kbps": 128,
-                "active": True,
-            },
-        )
 
 
 @pytest.fixture(autouse=True)
