@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from django.core.files.storage import default_storage
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from media_app.api.serializers import MediaSerializer
+from media_app.api.serializers import MediaSerializer, absolute_url, file_url
 from media_app.api.users import PeopleAPIView, UserSerializer, _paginated
 from media_app.models import Playlist
 from media_app.selectors import playlists as playlist_selectors
@@ -45,9 +44,8 @@ class PlaylistSerializer(serializers.ModelSerializer):
         )
         read_only_fields = fields
 
-    def _abs(self, path: str) -> str:
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request is not None else path
+    def _abs(self, path: str | None) -> str | None:
+        return absolute_url(self.context, path)
 
     def get_url(self, obj: Playlist) -> str:
         return self._abs(f"/playlist/{obj.friendly_token}")
@@ -57,7 +55,7 @@ class PlaylistSerializer(serializers.ModelSerializer):
 
     def get_thumbnail_url(self, obj: Playlist) -> str | None:
         name = getattr(obj, "first_thumbnail", None)
-        return self._abs(default_storage.url(name)) if name else None
+        return self._abs(file_url(name))
 
 
 class PlaylistDetailSerializer(PlaylistSerializer):

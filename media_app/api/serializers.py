@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_USER_THUMBNAIL = "images/user.png"
 
 
-def _absolute(context: dict, path: str | None) -> str | None:
+def absolute_url(context: dict, path: str | None) -> str | None:
     """``path`` made absolute for the request in ``context`` (site-relative paths only).
 
     The scheme-and-host prefix is worked out once per response and kept in the (shared)
@@ -85,28 +85,28 @@ class _MediaLinks(serializers.ModelSerializer):
     size = serializers.SerializerMethodField()
 
     def get_url(self, obj: Media) -> str:
-        return _absolute(self.context, f"/view?m={obj.friendly_token}")
+        return absolute_url(self.context, f"/view?m={obj.friendly_token}")
 
     def get_api_url(self, obj: Media) -> str:
-        return _absolute(self.context, f"/api/v1/media/{obj.friendly_token}")
+        return absolute_url(self.context, f"/api/v1/media/{obj.friendly_token}")
 
     def _thumbnail(self, obj: Media) -> str | None:
         return file_url((obj.thumbnail or obj.poster).name or None)
 
     def get_thumbnail_url(self, obj: Media) -> str | None:
-        return _absolute(self.context, self._thumbnail(obj))
+        return absolute_url(self.context, self._thumbnail(obj))
 
     def get_preview_url(self, obj: Media) -> str | None:
-        return _absolute(self.context, file_url(obj.preview.name or None))
+        return absolute_url(self.context, file_url(obj.preview.name or None))
 
     def get_author_name(self, obj: Media) -> str:
         return obj.user.name or obj.user.username
 
     def get_author_profile(self, obj: Media) -> str:
-        return _absolute(self.context, f"/user/{obj.user.username}")
+        return absolute_url(self.context, f"/user/{obj.user.username}")
 
     def get_author_thumbnail(self, obj: Media) -> str:
-        return _absolute(self.context, _user_thumbnail(obj.user))
+        return absolute_url(self.context, _user_thumbnail(obj.user))
 
     def get_duration(self, obj: Media) -> int:
         return round(obj.duration or 0)
@@ -436,7 +436,7 @@ class MediaDetailSerializer(SingleMediaSerializer):
         from media_app.selectors.media import media_related
         from media_app.services.cache import shared_get, shared_set
 
-        key = f"related:{obj.pk}:{_absolute(self.context, '/')}"
+        key = f"related:{obj.pk}:{absolute_url(self.context, '/')}"
         data = shared_get(key)
         if data is None:
             data = MediaSerializer(media_related(media=obj), many=True, context=self.context).data
@@ -505,16 +505,16 @@ class CommentSerializer(serializers.ModelSerializer):
         return str(obj.parent.uid) if obj.parent_id else None
 
     def get_author_thumbnail_url(self, obj: Comment) -> str:
-        return _absolute(self.context, _user_thumbnail(obj.user))
+        return absolute_url(self.context, _user_thumbnail(obj.user))
 
     def get_author_profile(self, obj: Comment) -> str:
-        return _absolute(self.context, f"/user/{obj.user.username}")
+        return absolute_url(self.context, f"/user/{obj.user.username}")
 
     def get_author_name(self, obj: Comment) -> str:
         return obj.user.name or obj.user.username
 
     def get_media_url(self, obj: Comment) -> str:
-        return _absolute(self.context, f"/view?m={obj.media.friendly_token}")
+        return absolute_url(self.context, f"/view?m={obj.media.friendly_token}")
 
 
 class CommentInput(serializers.Serializer):
@@ -557,7 +557,7 @@ class CategorySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_thumbnail_url(self, obj: Category) -> str | None:
-        return _absolute(self.context, file_url(obj.listable_thumbnail))
+        return absolute_url(self.context, file_url(obj.listable_thumbnail))
 
     def get_is_lms_course(self, obj: Category) -> bool:
         return False
@@ -573,7 +573,7 @@ class TagSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_thumbnail_url(self, obj: Tag) -> str | None:
-        return _absolute(self.context, file_url(obj.listable_thumbnail))
+        return absolute_url(self.context, file_url(obj.listable_thumbnail))
 
 
 class EncodeProfileSerializer(serializers.ModelSerializer):

@@ -10,16 +10,13 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from media_app.api.serializers import absolute_url
 from media_app.models import User
 from media_app.selectors import users as user_selectors
 from media_app.services import users as user_services
 from media_app.services.errors import ServiceError
 
 DEFAULT_USER_THUMBNAIL = "images/user.png"
-
-
-def _absolute(request, path: str) -> str:
-    return request.build_absolute_uri(path) if request is not None else path
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -56,13 +53,13 @@ class UserSerializer(serializers.ModelSerializer):
 
     def get_thumbnail_url(self, obj: User) -> str:
         path = obj.logo.url if obj.logo else static(DEFAULT_USER_THUMBNAIL)
-        return _absolute(self.context.get("request"), path)
+        return absolute_url(self.context, path)
 
     def get_url(self, obj: User) -> str:
-        return _absolute(self.context.get("request"), f"/user/{obj.username}")
+        return absolute_url(self.context, f"/user/{obj.username}")
 
     def get_api_url(self, obj: User) -> str:
-        return _absolute(self.context.get("request"), f"/api/v1/users/{obj.username}")
+        return absolute_url(self.context, f"/api/v1/users/{obj.username}")
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.core.files.storage import default_storage
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from media_app.api.serializers import absolute_url, file_url
 from media_app.api.users import PeopleAPIView, _paginated
 from media_app.models import JournalistVerification, Media
 from media_app.selectors import review as review_selectors
@@ -175,9 +175,8 @@ class ReviewItemSerializer(serializers.ModelSerializer):
         )
         read_only_fields = fields
 
-    def _abs(self, path: str) -> str:
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request is not None else path
+    def _abs(self, path: str | None) -> str | None:
+        return absolute_url(self.context, path)
 
     def get_url(self, obj: Media) -> str:
         return self._abs(f"/view?m={obj.friendly_token}")
@@ -186,7 +185,7 @@ class ReviewItemSerializer(serializers.ModelSerializer):
         return self._abs(f"/api/v1/media/{obj.friendly_token}")
 
     def get_thumbnail_url(self, obj: Media) -> str | None:
-        return self._abs(default_storage.url(obj.thumbnail.name)) if obj.thumbnail else None
+        return self._abs(file_url(obj.thumbnail.name or None))
 
 
 class ReviewVerdictInput(serializers.Serializer):
