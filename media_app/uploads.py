@@ -4,10 +4,6 @@ from django.conf import settings
 from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
 
 
-class UploadTooLarge(Exception):
-    """The request body carries more than ``UPLOAD_MAX_SIZE`` bytes of file data."""
-
-
 class LimitedTemporaryFileUploadHandler(TemporaryFileUploadHandler):
     """Writes each uploaded file to disk chunk by chunk, refusing past ``UPLOAD_MAX_SIZE``.
 

@@ -6,7 +6,7 @@ import functools
 
 from rest_framework.response import Response
 
-from media_app.services.cache import anonymous_get, anonymous_set
+from media_app.services.cache import cache_get, cache_put
 
 
 def cached_for_anonymous(method):
@@ -17,12 +17,12 @@ def cached_for_anonymous(method):
         if request.user.is_authenticated:
             return method(self, request, *args, **kwargs)
         path = request.get_full_path()
-        data = anonymous_get(path)
+        data = cache_get("anon", path)
         if data is not None:
             return Response(data, headers={"X-Cache": "hit"})
         response = method(self, request, *args, **kwargs)
         if response.status_code == 200:
-            anonymous_set(path, response.data)
+            cache_put("anon", path, response.data)
         return response
 
     return wrapper

@@ -61,7 +61,8 @@ def _default_user_thumbnail() -> str:
     return static(DEFAULT_USER_THUMBNAIL)
 
 
-def _user_thumbnail(user) -> str:
+def user_thumbnail(user) -> str:
+    """Path of a user's picture: their logo, else the default avatar."""
     return user.logo.url if user.logo else _default_user_thumbnail()
 
 
@@ -106,7 +107,7 @@ class _MediaLinks(serializers.ModelSerializer):
         return absolute_url(self.context, f"/user/{obj.user.username}")
 
     def get_author_thumbnail(self, obj: Media) -> str:
-        return absolute_url(self.context, _user_thumbnail(obj.user))
+        return absolute_url(self.context, user_thumbnail(obj.user))
 
     def get_duration(self, obj: Media) -> int:
         return round(obj.duration or 0)
@@ -434,13 +435,13 @@ class MediaDetailSerializer(SingleMediaSerializer):
         """Listable media only, the same for every reader: shared through the namespaced cache
         (any media change starts a new namespace, so nothing hidden is ever served)."""
         from media_app.selectors.media import media_related
-        from media_app.services.cache import shared_get, shared_set
+        from media_app.services.cache import cache_get, cache_put
 
         key = f"related:{obj.pk}:{absolute_url(self.context, '/')}"
-        data = shared_get(key)
+        data = cache_get("shared", key)
         if data is None:
             data = MediaSerializer(media_related(media=obj), many=True, context=self.context).data
-            shared_set(key, data)
+            cache_put("shared", key, data)
         return data
 
 
@@ -505,7 +506,7 @@ class CommentSerializer(serializers.ModelSerializer):
         return str(obj.parent.uid) if obj.parent_id else None
 
     def get_author_thumbnail_url(self, obj: Comment) -> str:
-        return absolute_url(self.context, _user_thumbnail(obj.user))
+        return absolute_url(self.context, user_thumbnail(obj.user))
 
     def get_author_profile(self, obj: Comment) -> str:
         return absolute_url(self.context, f"/user/{obj.user.username}")

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from django.http import Http404
-from django.templatetags.static import static
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from media_app.api.serializers import absolute_url
+from media_app.api.serializers import absolute_url, user_thumbnail
 from media_app.models import User
 from media_app.selectors import users as user_selectors
 from media_app.services import users as user_services
 from media_app.services.errors import ServiceError
-
-DEFAULT_USER_THUMBNAIL = "images/user.png"
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -52,7 +49,7 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_thumbnail_url(self, obj: User) -> str:
-        path = obj.logo.url if obj.logo else static(DEFAULT_USER_THUMBNAIL)
+        path = user_thumbnail(obj)
         return absolute_url(self.context, path)
 
     def get_url(self, obj: User) -> str:

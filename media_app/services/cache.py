@@ -48,25 +48,17 @@ def _key(kind: str, name: str) -> str:
     return f"openpress:{kind}:{listings_generation()}:{digest}"
 
 
-def shared_get(name: str):
-    """Something every reader is shown alike (only listable media in it), or ``None``."""
+def cache_get(kind: str, name: str):
+    """A cached answer in the current namespace, or ``None``.
+
+    ``kind`` is ``"anon"`` (what an anonymous visitor was given for a full path) or
+    ``"shared"`` (what every reader is shown alike: only listable media in it).
+    """
     if settings.API_CACHE_SECONDS <= 0:
         return None
-    return cache.get(_key("shared", name))
+    return cache.get(_key(kind, name))
 
 
-def shared_set(name: str, data) -> None:
+def cache_put(kind: str, name: str, data) -> None:
     if settings.API_CACHE_SECONDS > 0:
-        cache.set(_key("shared", name), data, timeout=settings.API_CACHE_SECONDS)
-
-
-def anonymous_get(path: str):
-    """The answer an anonymous visitor was given for this full path, or ``None``."""
-    if settings.API_CACHE_SECONDS <= 0:
-        return None
-    return cache.get(_key("anon", path))
-
-
-def anonymous_set(path: str, data) -> None:
-    if settings.API_CACHE_SECONDS > 0:
-        cache.set(_key("anon", path), data, timeout=settings.API_CACHE_SECONDS)
+        cache.set(_key(kind, name), data, timeout=settings.API_CACHE_SECONDS)
