@@ -108,6 +108,21 @@ VARIABLES: tuple[Var, ...] = (
     Var("MEDIA_ROOT", "media_files", "Folder holding uploaded and encoded media.", group="storage"),
     Var("MEDIA_URL", "/media/", "URL prefix under which media files are served.", group="storage"),
     Var(
+        "MEDIA_LINK_SECRET",
+        None,
+        "Key of the signed, expiring links to files of media anonymous visitors may not see; "
+        "shared by the app and nginx: 32 or more letters, digits, '-' or '_'.",
+        secret=True,
+        group="storage",
+    ),
+    Var(
+        "MEDIA_LINK_SECONDS",
+        "21600",
+        "How long a signed media file link works, in seconds: the longest a revoked viewer "
+        "keeps access to files they were given.",
+        group="storage",
+    ),
+    Var(
         "STATIC_ROOT",
         "static_collected",
         "Folder static files are collected into.",

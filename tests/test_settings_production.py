@@ -14,6 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SETUP = "import django; django.setup(); print('started')"
 LONG_KEY = "k" * 20 + "Zq7-3fX!9pL#2mW$8rT@5vB^1nY&4cH*"
+LINK_KEY = "0123456789abcdef" * 4
 
 
 def run_with(env: dict[str, str], *argv: str) -> subprocess.CompletedProcess:
@@ -38,6 +39,7 @@ def run_with(env: dict[str, str], *argv: str) -> subprocess.CompletedProcess:
         ({"DATABASE_URL": "postgres://op@db:5432/op"}, "SECRET_KEY"),
         ({"SECRET_KEY": LONG_KEY}, "DATABASE_URL"),
         ({"SECRET_KEY": "", "DATABASE_URL": "postgres://op@db:5432/op"}, "SECRET_KEY"),
+        ({"SECRET_KEY": LONG_KEY, "DATABASE_URL": "postgres://op@db:5432/op"}, "MEDIA_LINK_SECRET"),
     ],
 )
 def test_a_missing_secret_stops_start_up_naming_it(env, missing):
@@ -49,8 +51,26 @@ def test_a_missing_secret_stops_start_up_naming_it(env, missing):
     assert f"{missing} is not set" in last_line
 
 
+@pytest.mark.parametrize("key", ["short-key", "x" * 31, "a$b" * 20, '0123456789abcdef"' * 3])
+def test_a_media_link_key_nginx_could_not_hold_safely_stops_start_up(key):
+    result = run_with(
+        {
+            "SECRET_KEY": LONG_KEY,
+            "DATABASE_URL": "postgres://op@db:5432/op",
+            "MEDIA_LINK_SECRET": key,
+        }
+    )
+    assert result.returncode != 0
+    assert "MEDIA_LINK_SECRET must be 32 or more letters" in result.stderr.strip().splitlines()[-1]
+    assert key not in result.stderr
+
+
 def test_with_its_secrets_set_production_starts_and_is_locked_down():
-    env = {"SECRET_KEY": LONG_KEY, "DATABASE_URL": "postgres://op:pw@db:5432/openpress"}
+    env = {
+        "SECRET_KEY": LONG_KEY,
+        "DATABASE_URL": "postgres://op:pw@db:5432/openpress",
+        "MEDIA_LINK_SECRET": LINK_KEY,
+    }
     result = run_with(env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "started"
@@ -74,7 +94,11 @@ def test_with_its_secrets_set_production_starts_and_is_locked_down():
 
 
 def test_production_passes_django_security_deploy_checks():
-    env = {"SECRET_KEY": LONG_KEY, "DATABASE_URL": "postgres://op:pw@db:5432/openpress"}
+    env = {
+        "SECRET_KEY": LONG_KEY,
+        "DATABASE_URL": "postgres://op:pw@db:5432/openpress",
+        "MEDIA_LINK_SECRET": LINK_KEY,
+    }
     result = run_with(
         env,
         sys.executable,

@@ -36,6 +36,13 @@ BUILD_ARGS = (
 
 MEDIA = Mount("media", "/data/media")
 
+# The key of signed media links: the app makes them, nginx checks them, so both get it.
+MEDIA_LINK_SECRET = Env(
+    "MEDIA_LINK_SECRET",
+    "${MEDIA_LINK_SECRET:?set MEDIA_LINK_SECRET in the environment or .env (docs/containers.md)}",
+    from_secrets="MEDIA_LINK_SECRET",
+)
+
 # Every app role shares one environment (the same settings everywhere); secrets come from the
 # developer's environment in compose and from the openpress-secrets Secret in Kubernetes.
 APP_ENV = (
@@ -67,6 +74,9 @@ APP_ENV = (
     Env("WEB_PROCESSES", "${WEB_PROCESSES:-2}"),
     Env("WEB_THREADS", "${WEB_THREADS:-2}"),
     Env("DB_WAIT_SECONDS", "${DB_WAIT_SECONDS:-60}"),
+    # Signs links to files of media anonymous visitors may not see; nginx checks them (NGINX_ENV).
+    MEDIA_LINK_SECRET,
+    Env("MEDIA_LINK_SECONDS", "${MEDIA_LINK_SECONDS:-21600}"),
 )
 # The read-only root filesystem of an app container: /tmp (heartbeat, uWSGI, Python) and the
 # encoders' scratch space are emptyDirs.
@@ -249,7 +259,7 @@ OPENPRESS = Description(
             image=NGINX,
             command=(),
             kind="deployment",
-            env=(Env("UPLOAD_MAX_SIZE", "${UPLOAD_MAX_SIZE:-4294967296}"),),
+            env=(Env("UPLOAD_MAX_SIZE", "${UPLOAD_MAX_SIZE:-4294967296}"), MEDIA_LINK_SECRET),
             ports=(Port("http", 80, host="127.0.0.1:${OPENPRESS_HTTP_PORT:-8080}"),),
             mounts=(Mount("media", "/data/media", read_only=True),),
             health=NGINX_HEALTH,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,6 +23,17 @@ def setting(name: str, fallback: str | None = None) -> str:
         return config.value(name, fallback)
     except config.MissingSetting as exc:
         raise ImproperlyConfigured(str(exc)) from None
+
+
+def media_link_secret(raw: str) -> str:
+    """The media link secret, refused at start-up unless it is long and safe to write into
+    nginx's configuration (docker/nginx/start.sh checks the same)."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]{32,}", raw):
+        raise ImproperlyConfigured(
+            "MEDIA_LINK_SECRET must be 32 or more letters, digits, '-' or '_' "
+            "(e.g. `openssl rand -hex 32`)."
+        )
+    return raw
 
 
 def _under_base(path: str) -> Path:
@@ -125,6 +137,10 @@ MEDIA_ROOT = _under_base(setting("MEDIA_ROOT"))
 # Django serves media files itself (checking who may see them, as nginx asks it to) only where
 # no nginx stands in front: the embedded default (DEBUG) and the tests' live server.
 SERVE_MEDIA_FILES = DEBUG
+# Files of media anonymous visitors may not see are handed out as signed, expiring links
+# (media_app/services/signing.py) that nginx checks by itself; each settings module sets
+# MEDIA_LINK_SECRET through media_link_secret().
+MEDIA_LINK_SECONDS = int(setting("MEDIA_LINK_SECONDS"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

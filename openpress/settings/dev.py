@@ -10,12 +10,21 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from openpress.settings.base import *  # noqa: F403
-from openpress.settings.base import BASE_DIR, _env, database_from_url, setting
+from openpress.settings.base import (
+    BASE_DIR,
+    _env,
+    database_from_url,
+    media_link_secret,
+    setting,
+)
 
 DEBUG = True
 # No nginx in front: Django serves media files, refusing what the visitor may not see.
 SERVE_MEDIA_FILES = True
 SECRET_KEY = setting("SECRET_KEY", fallback="dev-only-insecure-key-never-use-in-production")
+MEDIA_LINK_SECRET = media_link_secret(
+    setting("MEDIA_LINK_SECRET", fallback="dev-only-media-link-secret-never-in-production")
+)
 DATABASES = {
     "default": database_from_url(setting("DATABASE_URL", fallback="sqlite:///var/db.sqlite3"))
 }

@@ -1,7 +1,8 @@
 """Production: every secret must come from the environment; nothing insecure by default.
 
-A missing ``SECRET_KEY`` or ``DATABASE_URL`` stops start-up with ImproperlyConfigured naming the
-variable (see ``setting`` in base.py); ``tests/test_settings_production.py`` holds us to it.
+A missing ``SECRET_KEY``, ``DATABASE_URL`` or ``MEDIA_LINK_SECRET`` stops start-up with
+ImproperlyConfigured naming the variable (see ``setting`` in base.py);
+``tests/test_settings_production.py`` holds us to it.
 """
 
 from redis.sentinel import Sentinel
@@ -14,11 +15,13 @@ from openpress.settings.base import (
     REDIS_URL,
     _env,
     database_from_url,
+    media_link_secret,
     setting,
 )
 
 SECRET_KEY = setting("SECRET_KEY")
 DATABASES = {"default": database_from_url(setting("DATABASE_URL"))}
+MEDIA_LINK_SECRET = media_link_secret(setting("MEDIA_LINK_SECRET"))
 CACHES = {
     "default": _env.cache_url_config(
         setting("CACHE_URL") or REDIS_URL.replace("redis://", "rediscache://", 1)

@@ -57,6 +57,7 @@ def _services() -> tuple[str, str]:
 _DB_URL, REDIS_URL = _services()
 
 SECRET_KEY = "test-only-key"
+MEDIA_LINK_SECRET = "test-only-media-link-secret-0123456789"
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
 DATABASES = {"default": database_from_url(_DB_URL)}

@@ -43,6 +43,7 @@ def deploy_copy(tmp_path_factory) -> Path:
             f"SECRET_KEY={secrets.token_hex(48)}\n"
             f"POSTGRES_PASSWORD={password}\n"
             f"DATABASE_URL=postgres://openpress:{password}@postgres:5432/openpress\n"
+            f"MEDIA_LINK_SECRET={secrets.token_hex(32)}\n"
         )
     return copy
 

@@ -116,6 +116,7 @@ def test_cache_and_celery_follow_a_failover(sentinel_set, tmp_path):
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "openpress.settings.production",
         "SECRET_KEY": "failover-test-only",
+        "MEDIA_LINK_SECRET": "failover-test-only-media-link-secret",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         # Nothing listens there: every Redis connection must come from the sentinel.
         "REDIS_URL": "redis://127.0.0.1:1/5",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import stat
 import subprocess
@@ -72,8 +73,10 @@ def test_the_documented_command_writes_random_private_secrets_once(tmp_path):
 
     first = generate("prod")
     values = dict(line.split("=", 1) for line in first.splitlines())
-    assert set(values) == {"SECRET_KEY", "POSTGRES_PASSWORD", "DATABASE_URL"}
+    assert set(values) == {"SECRET_KEY", "POSTGRES_PASSWORD", "DATABASE_URL", "MEDIA_LINK_SECRET"}
     assert len(values["SECRET_KEY"]) == 96 and len(values["POSTGRES_PASSWORD"]) == 48
+    # Safe for nginx's configuration, as the app and nginx's start.sh demand.
+    assert re.fullmatch(r"[0-9a-f]{64}", values["MEDIA_LINK_SECRET"])
     assert values["DATABASE_URL"] == (
         f"postgres://openpress:{values['POSTGRES_PASSWORD']}@postgres:5432/openpress"
     )
@@ -83,3 +86,29 @@ def test_the_documented_command_writes_random_private_secrets_once(tmp_path):
     assert generate("prod", "--force") != first  # replaced, with new random values
     bad = subprocess.run([script, "staging"], capture_output=True, text=True, check=False)
     assert bad.returncode == 64
+
+
+def test_a_secret_added_by_a_newer_release_is_appended_to_a_kept_file(tmp_path):
+    """Upgrading keeps every existing value and adds only what is missing (MEDIA_LINK_SECRET
+    came after the first releases); the database pair is never touched."""
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    shutil.copy(ROOT / "scripts" / "deploy-secrets.sh", scripts)
+    (tmp_path / "deploy" / "overlays" / "dev").mkdir(parents=True)
+    old = (
+        "SECRET_KEY=aa\nPOSTGRES_PASSWORD=bb\nDATABASE_URL=postgres://openpress:bb@postgres:5432/op"
+    )
+    secrets_env = tmp_path / "deploy/overlays/dev/secrets.env"
+    secrets_env.write_text(old)  # no final newline
+    proc = subprocess.run(
+        [str(scripts / "deploy-secrets.sh"), "dev"], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "added: MEDIA_LINK_SECRET" in proc.stdout and "=" not in proc.stdout
+    lines = secrets_env.read_text().splitlines()
+    assert lines[:3] == old.splitlines()
+    assert len(lines) == 4 and re.fullmatch(r"MEDIA_LINK_SECRET=[0-9a-f]{64}", lines[3])
+    again = subprocess.run(
+        [str(scripts / "deploy-secrets.sh"), "dev"], capture_output=True, text=True, check=False
+    )
+    assert "kept" in again.stdout and secrets_env.read_text().splitlines() == lines

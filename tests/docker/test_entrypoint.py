@@ -39,6 +39,7 @@ def test_unreachable_database_is_a_bounded_wait_then_a_clear_error_without_the_p
         "migrate",
         DJANGO_SETTINGS_MODULE="openpress.settings.production",
         SECRET_KEY="entrypoint-test",
+        MEDIA_LINK_SECRET="entrypoint-test-media-link-secret-0123",
         DATABASE_URL="postgres://op:not-to-be-printed@127.0.0.1:1/openpress",
         DB_WAIT_SECONDS="2",
     )
