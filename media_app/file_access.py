@@ -1,29 +1,48 @@
-"""The answer nginx asks for before it serves a media file (``auth_request``).
+"""Who may fetch a media file, for nginx (``auth_request``) and for Django's own media view.
 
-nginx sends the path it is about to serve in ``X-Original-URI`` with the visitor's cookies and
-Authorization header. Files of media the visitor may see (:func:`media_visible_q`, the rule of
-every list and detail) get 204, anything else 403, which nginx turns into a 404 so a hidden
-file looks like a missing one. A "visible to anyone" answer says ``Cache-Control: public`` so
-nginx may reuse it for every visitor for :data:`PUBLIC_VERDICT_SECONDS`; any other answer is
-personal and never cached, so only public media saves the round trip to Python. Files of
-unlisted media are served to anyone who has their address, as the media itself is to anyone
-who has its link.
+Files of media that anonymous visitors may not see are handed out by the API as signed,
+expiring links (``/media/s/<signature>/<expires>/...``, :mod:`media_app.services.signing`);
+nginx checks those by itself. Unsigned URLs stay gated by this module: nginx sends the path it is
+about to serve in ``X-Original-URI`` with the visitor's cookies and Authorization header. Files
+of media the visitor may see (:func:`media_visible_q`, the rule of every list and detail) get
+204, anything else 403, which nginx turns into a 404 so a hidden file looks like a missing one.
+A "visible to anyone" answer says ``Cache-Control: public`` so nginx may reuse it for every
+visitor for :data:`PUBLIC_VERDICT_SECONDS`; any other answer is personal and never cached, so
+only public media saves the round trip to Python. Files of unlisted media are served to anyone
+who has their address, as the media itself is to anyone who has its link.
+
+Where no nginx stands in front (``SERVE_MEDIA_FILES``: ``make run``, the browser tests' live
+server), :func:`serve_media_file` applies the same rules, signed links included, and answers
+byte ranges as nginx does.
 """
 
 from __future__ import annotations
 
+import mimetypes
 import re
+import stat
 import uuid
+from pathlib import Path
 
 from django.conf import settings
-from django.http import Http404, HttpResponse
-from django.views import static
-from django.views.decorators.http import require_GET
+from django.core.exceptions import SuspiciousFileOperation
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseNotModified,
+    StreamingHttpResponse,
+)
+from django.utils._os import safe_join
+from django.utils.http import http_date
+from django.views.decorators.http import require_GET, require_safe
+from django.views.static import was_modified_since
 from rest_framework.authentication import BasicAuthentication, TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
 from media_app.models import Media
 from media_app.selectors.media import media_visible_q
+from media_app.services.signing import Verdict, link_verdict
 
 # How long a "public" verdict may be reused by nginx: the delay before a media made private stops
 # being served to people who could no longer see it.
@@ -91,19 +110,132 @@ def media_file_access(request):
 _UNSAFE_PATH = re.compile(r"(?:^|/)\.{1,2}(?:/|$)|\\|\x00|//")
 
 
-@require_GET
+# The types nginx gives media files (docker/nginx/snippets/media-types.conf).
+_TYPES = {
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".mp4": "video/mp4",
+    ".m4s": "video/mp4",
+    ".m4a": "audio/mp4",
+    ".vtt": "text/vtt",
+    ".webp": "image/webp",
+}
+# Cache-Control of a file behind a signed link, as nginx sets it: private caches only; playlists
+# revalidated (they grow while an encode publishes), segments of a run never change.
+_SIGNED_CACHE = (
+    (".m3u8", "private, no-cache"),
+    (".m4s", "private, max-age=31536000, immutable"),
+    (".mp4", "private, max-age=31536000, immutable"),
+    (".m4a", "private, max-age=31536000, immutable"),
+)
+_RANGE = re.compile(r"bytes=(?P<first>[0-9]*)-(?P<last>[0-9]*)")
+_CHUNK = 64 * 1024
+
+
+class _Unsatisfiable(Exception):
+    pass
+
+
+def _byte_range(request, size: int, last_modified: str) -> tuple[int, int] | None:
+    """The one byte range asked for, inclusive; ``None`` for the whole file.
+
+    A Range header this does not understand (another unit, several ranges, a malformed one) is
+    ignored and the whole file sent, which RFC 9110 allows; so is a Range whose ``If-Range`` no
+    longer matches the file. A range starting past the end raises :class:`_Unsatisfiable`.
+    """
+    header = request.headers.get("Range", "").replace(" ", "")
+    if_range = request.headers.get("If-Range")
+    match = _RANGE.fullmatch(header)
+    if match is None or (if_range is not None and if_range != last_modified):
+        return None
+    first, last = match["first"], match["last"]
+    if not first:
+        if not last:
+            return None
+        if int(last) == 0 or size == 0:
+            raise _Unsatisfiable
+        return max(0, size - int(last)), size - 1
+    start = int(first)
+    if last and int(last) < start:
+        return None
+    if start >= size:
+        raise _Unsatisfiable
+    return start, min(int(last), size - 1) if last else size - 1
+
+
+def _read(fh, start: int, length: int):
+    with fh:
+        fh.seek(start)
+        while length > 0:
+            chunk = fh.read(min(_CHUNK, length))
+            if not chunk:
+                return
+            length -= len(chunk)
+            yield chunk
+
+
+def _file_response(request, name: str, cache_control: str):
+    """Storage file ``name`` under MEDIA_ROOT, whole or the byte range asked for."""
+    try:
+        path = Path(safe_join(settings.MEDIA_ROOT, name))
+        info = path.stat()
+    except (SuspiciousFileOperation, OSError):
+        raise Http404("Not found.") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise Http404("Not found.")
+    last_modified = http_date(info.st_mtime)
+    if not was_modified_since(request.headers.get("If-Modified-Since"), info.st_mtime):
+        response = HttpResponseNotModified()
+    else:
+        content_type = _TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0]
+        content_type = content_type or "application/octet-stream"
+        try:
+            wanted = _byte_range(request, info.st_size, last_modified)
+        except _Unsatisfiable:
+            response = HttpResponse(status=416)
+            response["Content-Range"] = f"bytes */{info.st_size}"
+        else:
+            if wanted is None:
+                response = FileResponse(path.open("rb"), content_type=content_type)
+            else:
+                start, end = wanted
+                response = StreamingHttpResponse(
+                    _read(path.open("rb"), start, end - start + 1),
+                    status=206,
+                    content_type=content_type,
+                )
+                response["Content-Length"] = str(end - start + 1)
+                response["Content-Range"] = f"bytes {start}-{end}/{info.st_size}"
+    response["Last-Modified"] = last_modified
+    response["Accept-Ranges"] = "bytes"
+    response["Cache-Control"] = cache_control
+    return response
+
+
+def _signed_cache_control(name: str) -> str:
+    return next((cc for ext, cc in _SIGNED_CACHE if name.endswith(ext)), "private, max-age=3600")
+
+
+@require_safe
 def serve_media_file(request, path: str):
     """Media files served by Django itself, where no nginx stands in front (``make run``, the
-    live server of the browser tests): the same verdict as nginx's, 404 for what this visitor
-    may not see, and only when ``SERVE_MEDIA_FILES`` says so."""
+    live server of the browser tests), only when ``SERVE_MEDIA_FILES`` says so: a signed link
+    is checked as nginx checks it (403 when bad, 410 when expired); an unsigned URL gets the
+    same verdict as nginx asks for, 404 for what this visitor may not see."""
     if not settings.SERVE_MEDIA_FILES or _UNSAFE_PATH.search(path):
         raise Http404("Not found.")
+    if path.startswith("s/"):
+        verdict, name = link_verdict(path)
+        if verdict is Verdict.EXPIRED:
+            return HttpResponse("This link has expired.\n", status=410, content_type="text/plain")
+        if verdict is not Verdict.VALID:
+            return HttpResponse("Forbidden.\n", status=403, content_type="text/plain")
+        return _file_response(request, name, _signed_cache_control(name))
     if path.startswith("userlogos/"):
         scope = "public"
     else:
         scope = media_file_scope(request, f"/media/{path}")
     if scope is None:
         raise Http404("Not found.")
-    response = static.serve(request, path, document_root=settings.MEDIA_ROOT)
-    response["Cache-Control"] = "public, max-age=60" if scope == "public" else "private, no-store"
-    return response
+    return _file_response(
+        request, path, "public, max-age=60" if scope == "public" else "private, no-store"
+    )
