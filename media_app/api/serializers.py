@@ -11,6 +11,7 @@ import functools
 import logging
 import posixpath
 import re
+from collections.abc import Mapping
 
 from django.core.files.storage import default_storage
 from django.templatetags.static import static
@@ -19,6 +20,7 @@ from rest_framework import serializers
 
 from media_app.models import Category, Comment, EncodeProfile, Media, Tag
 from media_app.selectors.media import user_can_edit_media
+from media_app.services.signing import needs_signed_links, signed_name
 
 logger = logging.getLogger(__name__)
 
@@ -42,13 +44,20 @@ def absolute_url(context: dict, path: str | None) -> str | None:
     return base + path if path.startswith("/") else path
 
 
-def file_url(name: str | None) -> str | None:
+def file_url(name: str | None, media: Media | Mapping | None = None) -> str | None:
     """The URL a stored file is served at (relative, e.g. ``/media/...``), or ``None``.
 
-    Every media file URL the API hands out is made here, so serving private files through
-    signed, expiring links is a change to this one function.
+    Every media file URL the API hands out is made here. Files of a ``media`` (the instance, or
+    a ``values()`` row with ``state`` and ``is_reviewed``) that anonymous visitors may not see
+    get a signed, expiring link (``/media/s/<signature>/<expires>/...``,
+    media_app/services/signing.py) that nginx checks by itself. Only those who may see such a
+    media are ever served it, so these links never reach the anonymous caches.
     """
-    return default_storage.url(name) if name else None
+    if not name:
+        return None
+    if media is not None and needs_signed_links(media):
+        name = signed_name(name)
+    return default_storage.url(name)
 
 
 def human_size(size: int) -> str:
@@ -92,13 +101,13 @@ class _MediaLinks(serializers.ModelSerializer):
         return absolute_url(self.context, f"/api/v1/media/{obj.friendly_token}")
 
     def _thumbnail(self, obj: Media) -> str | None:
-        return file_url((obj.thumbnail or obj.poster).name or None)
+        return file_url((obj.thumbnail or obj.poster).name or None, obj)
 
     def get_thumbnail_url(self, obj: Media) -> str | None:
         return absolute_url(self.context, self._thumbnail(obj))
 
     def get_preview_url(self, obj: Media) -> str | None:
-        return absolute_url(self.context, file_url(obj.preview.name or None))
+        return absolute_url(self.context, file_url(obj.preview.name or None, obj))
 
     def get_author_name(self, obj: Media) -> str:
         return obj.user.name or obj.user.username
@@ -193,7 +202,7 @@ def _categories_info(obj: Media) -> list[dict]:
 _STREAM_INF = re.compile(r"RESOLUTION=\d+x(\d+)")
 
 
-def hls_playlists(master_name: str) -> dict[str, str]:
+def hls_playlists(master_name: str, media: Media | None = None) -> dict[str, str]:
     """``{"<height>_playlist": url}`` read from the master playlist the encoder published.
 
     Reading the master (a few hundred bytes) rather than guessing folder names keeps this in
@@ -213,7 +222,7 @@ def hls_playlists(master_name: str) -> dict[str, str]:
             continue
         height = _STREAM_INF.search(line)
         key = f"{height.group(1)}_playlist" if height else "audio_playlist"
-        found[key] = file_url(posixpath.normpath(posixpath.join(base, uri)))
+        found[key] = file_url(posixpath.normpath(posixpath.join(base, uri)), media)
     return found
 
 
@@ -296,13 +305,13 @@ class SingleMediaSerializer(_MediaLinks):
         return self._thumbnail(obj)
 
     def get_preview_url(self, obj: Media) -> str | None:
-        return file_url(obj.preview.name or None)
+        return file_url(obj.preview.name or None, obj)
 
     def get_poster_url(self, obj: Media) -> str | None:
-        return file_url(obj.poster.name or None)
+        return file_url(obj.poster.name or None, obj)
 
     def get_sprites_url(self, obj: Media) -> str | None:
-        return file_url(obj.sprites.name or None)
+        return file_url(obj.sprites.name or None, obj)
 
     @extend_schema_field(
         serializers.CharField(
@@ -311,7 +320,7 @@ class SingleMediaSerializer(_MediaLinks):
         )
     )
     def get_sprites_vtt_url(self, obj: Media) -> str | None:
-        return file_url(obj.sprites_vtt.name or None)
+        return file_url(obj.sprites_vtt.name or None, obj)
 
     @extend_schema_field(
         serializers.CharField(
@@ -327,7 +336,7 @@ class SingleMediaSerializer(_MediaLinks):
         return obj.encoding_fail_reason
 
     def get_original_media_url(self, obj: Media) -> str | None:
-        return file_url(obj.media_file.name or None)
+        return file_url(obj.media_file.name or None, obj)
 
     def get_edit_url(self, obj: Media) -> str:
         return f"/edit?m={obj.friendly_token}"
@@ -384,7 +393,7 @@ class SingleMediaSerializer(_MediaLinks):
             done = done or enc.status == enc.Status.SUCCESS
             info.setdefault(str(enc.profile.resolution), {})[enc.profile.codec] = {
                 "title": enc.profile.name,
-                "url": file_url(enc.media_file.name or None),
+                "url": file_url(enc.media_file.name or None, obj),
                 "progress": enc.progress,
                 "size": human_size(enc.size),
                 "encoding_id": enc.pk,
@@ -399,7 +408,7 @@ class SingleMediaSerializer(_MediaLinks):
                 "0-original": {
                     "h264": {
                         "title": "Original file",
-                        "url": file_url(obj.media_file.name or None),
+                        "url": file_url(obj.media_file.name or None, obj),
                         "progress": 0,
                         "size": human_size(obj.size),
                         "encoding_id": None,
@@ -418,7 +427,7 @@ class SingleMediaSerializer(_MediaLinks):
     def get_hls_info(self, obj: Media) -> dict:
         if not obj.hls_file:
             return {}
-        return {"master_file": file_url(obj.hls_file), **hls_playlists(obj.hls_file)}
+        return {"master_file": file_url(obj.hls_file, obj), **hls_playlists(obj.hls_file, obj)}
 
 
 class MediaDetailSerializer(SingleMediaSerializer):
