@@ -17,7 +17,7 @@ class MediaPagination(StandardPagination):
 
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)
-        ids = [media.pk for media in self.page.object_list] if self.page is not None else []
+        ids = [row["id"] for row in self.page.object_list] if self.page is not None else []
         titles = (
             Tag.objects.filter(media__in=ids).order_by("title").values_list("title", flat=True)
             if ids

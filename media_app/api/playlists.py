@@ -73,7 +73,7 @@ class PlaylistDetailSerializer(PlaylistSerializer):
         request = self.context.get("request")
         viewer = getattr(request, "user", None)
         media = playlist_selectors.playlist_media(playlist=obj, user=viewer)
-        return MediaSerializer(media, many=True, context=self.context).data
+        return MediaSerializer(MediaSerializer.rows(media), many=True, context=self.context).data
 
     def get_user_thumbnail_url(self, obj: Playlist) -> str:
         return UserSerializer(obj.user, context=self.context).get_thumbnail_url(obj.user)

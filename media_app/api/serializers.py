@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 
 from django.core.files.storage import default_storage
+from django.db.models import QuerySet
 from django.templatetags.static import static
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -72,7 +73,12 @@ def _default_user_thumbnail() -> str:
 
 def user_thumbnail(user) -> str:
     """Path of a user's picture: their logo, else the default avatar."""
-    return user.logo.url if user.logo else _default_user_thumbnail()
+    return logo_path(user.logo.name)
+
+
+def logo_path(name: str | None) -> str:
+    """Path of the user picture stored as ``name``, else the default avatar."""
+    return default_storage.url(name) if name else _default_user_thumbnail()
 
 
 class _MediaLinks(serializers.ModelSerializer):
@@ -154,13 +160,88 @@ MEDIA_LIST_FIELDS = (
 )
 
 
+# How DRF writes a DateTimeField (ISO 8601 in the current time zone, "Z" for UTC).
+_DATETIME = serializers.DateTimeField()
+
+
 class MediaSerializer(_MediaLinks):
     """One media in a list (MediaCMS's MediaSerializer), plus ``author_verified``."""
+
+    # The declared fields are the shape and the OpenAPI schema (the docstring above is in it
+    # too). The items themselves are written by to_representation from values() rows (rows()),
+    # not from model instances through DRF's field machinery: for a page of 50 those two cost
+    # more than the rest of the request together (docs/performance.md, "API"). It writes
+    # Meta.fields, in order, with the values the detail has (tests/api/test_media.py).
+    # What to_representation reads: media columns and, through the join, the author's.
+    columns = (
+        "id",
+        "friendly_token",
+        "title",
+        "description",
+        "add_date",
+        "views",
+        "media_type",
+        "state",
+        "duration",
+        "thumbnail",
+        "poster",
+        "preview",
+        "is_reviewed",
+        "encoding_status",
+        "likes",
+        "dislikes",
+        "reported_times",
+        "featured",
+        "user_featured",
+        "size",
+        "user__username",
+        "user__name",
+        "user__logo",
+        "user__is_verified_journalist",
+    )
 
     class Meta:
         model = Media
         fields = MEDIA_LIST_FIELDS
         read_only_fields = fields
+
+    @classmethod
+    def rows(cls, qs: QuerySet[Media]) -> QuerySet:
+        """The media of ``qs`` as the rows :meth:`to_representation` writes (one query)."""
+        return qs.values(*cls.columns)
+
+    def to_representation(self, row: dict) -> dict:
+        token, username = row["friendly_token"], row["user__username"]
+        context = self.context
+        return {
+            "friendly_token": token,
+            "url": absolute_url(context, f"/view?m={token}"),
+            "api_url": absolute_url(context, f"/api/v1/media/{token}"),
+            "user": username,
+            "title": row["title"],
+            "description": row["description"],
+            "add_date": _DATETIME.to_representation(row["add_date"]),
+            "views": row["views"],
+            "media_type": row["media_type"],
+            "state": row["state"],
+            "duration": round(row["duration"] or 0),
+            "thumbnail_url": absolute_url(
+                context, file_url(row["thumbnail"] or row["poster"], row)
+            ),
+            "is_reviewed": row["is_reviewed"],
+            "preview_url": absolute_url(context, file_url(row["preview"], row)),
+            "author_name": row["user__name"] or username,
+            "author_profile": absolute_url(context, f"/user/{username}"),
+            "author_thumbnail": absolute_url(context, logo_path(row["user__logo"])),
+            "encoding_status": row["encoding_status"],
+            "likes": row["likes"],
+            "dislikes": row["dislikes"],
+            "reported_times": row["reported_times"],
+            "featured": row["featured"],
+            "user_featured": row["user_featured"],
+            "size": human_size(row["size"]),
+            "author_verified": row["user__is_verified_journalist"],
+        }
 
 
 class MediaSearchSerializer(_MediaLinks):
@@ -449,7 +530,8 @@ class MediaDetailSerializer(SingleMediaSerializer):
         key = f"related:{obj.pk}:{absolute_url(self.context, '/')}"
         data = cache_get("shared", key)
         if data is None:
-            data = MediaSerializer(media_related(media=obj), many=True, context=self.context).data
+            rows = MediaSerializer.rows(media_related(media=obj))
+            data = MediaSerializer(rows, many=True, context=self.context).data
             cache_put("shared", key, data)
         return data
 
@@ -597,10 +679,17 @@ class ManagedMediaSerializer(MediaSerializer):
     """A media in the editors' table: the list shape plus what an editor decides on."""
 
     requested_state = serializers.CharField(read_only=True, help_text="The state the owner chose.")
+    columns = (*MediaSerializer.columns, "requested_state", "encoding_fail_reason")
 
     class Meta(MediaSerializer.Meta):
         fields = (*MEDIA_LIST_FIELDS, "requested_state", "encoding_fail_reason")
         read_only_fields = fields
+
+    def to_representation(self, row: dict) -> dict:
+        data = super().to_representation(row)
+        data["requested_state"] = row["requested_state"]
+        data["encoding_fail_reason"] = row["encoding_fail_reason"]
+        return data
 
 
 class ManagedCommentSerializer(CommentSerializer):

@@ -76,7 +76,9 @@ class MediaListView(_MediaAPIView):
             qs = Media.objects.none()
         else:
             qs = selectors.media_listing(user=request.user, **kwargs)
-        return paginated(self, request, qs, s.MediaSerializer, MediaPagination)
+        return paginated(
+            self, request, s.MediaSerializer.rows(qs), s.MediaSerializer, MediaPagination
+        )
 
     @extend_schema(
         tags=["media"],
@@ -380,7 +382,7 @@ class UserActionMediaView(_MediaAPIView):
             session_key=session_key_of(request, create=False),
             action=action,
         )
-        return paginated(self, request, qs, s.MediaSerializer)
+        return paginated(self, request, s.MediaSerializer.rows(qs), s.MediaSerializer)
 
 
 class SearchView(_MediaAPIView):
@@ -471,7 +473,8 @@ class ManageMediaView(_MediaAPIView):
     def get(self, request):
         kwargs = filters.ManageMediaParams.parse(request)
         qs = selectors.media_for_management(viewer=request.user, **kwargs)
-        return paginated(self, request, qs, s.ManagedMediaSerializer)
+        rows = s.ManagedMediaSerializer.rows(qs)
+        return paginated(self, request, rows, s.ManagedMediaSerializer)
 
     @extend_schema(
         tags=["manage"],

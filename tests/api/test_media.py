@@ -5,6 +5,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from rest_framework.test import APIClient
 
+from media_app.api import serializers as s
 from media_app.models import Category, EncodeProfile, Encoding, Media, Tag
 from tests.api._people import body
 from tests.conftest import client_for
@@ -115,6 +116,34 @@ def test_list_shape_and_absolute_links(journalist):
     assert item["author_verified"] is True and item["user"] == journalist.username
 
 
+# The fields a list item and the detail both carry, with the same value (the detail is written
+# by DRF from the model instance, the list from values() rows).
+SHARED_FIELDS = (LIST_FIELDS & DETAIL_FIELDS) - {"thumbnail_url", "preview_url"}
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        {"thumbnail": "thumbs/a b.jpg", "preview": "previews/p.webp", "duration": 12.5},
+        {"poster": "posters/only.jpg", "duration": 0, "size": 0, "media_type": "audio"},
+        {"duration": 3599.7, "size": 5_000_000, "featured": True, "description": "é ✓ <b>"},
+    ],
+)
+def test_list_items_have_the_declared_fields_in_order_and_the_details_values(kind):
+    author = UserFactory(name="", logo="userlogos/a b.png", is_verified_journalist=True)
+    media = MediaFactory(user=author, views=7, likes=2, dislikes=1, **kind)
+    client = APIClient()
+    (item,) = client.get("/api/v1/media").json()["results"]
+    detail = client.get(f"/api/v1/media/{media.friendly_token}").json()
+    assert list(item) == list(s.MediaSerializer.Meta.fields)
+    assert {f: item[f] for f in SHARED_FIELDS} == {f: detail[f] for f in SHARED_FIELDS}
+    for field in ("thumbnail_url", "preview_url"):  # absolute in lists, relative in the detail
+        expected = detail[field] and f"http://testserver{detail[field]}"
+        assert item[field] == expected
+    assert item["author_name"] == author.username
+    assert item["author_thumbnail"] == "http://testserver/media/userlogos/a%20b.png"
+
+
 def test_list_paginates_by_50():
     MediaFactory.create_batch(51)
     first = APIClient().get("/api/v1/media").json()
@@ -169,12 +198,13 @@ def test_owner_sees_all_of_own_media_by_author(user):
 
 
 @pytest.mark.parametrize("rows", [5, 50])
-def test_list_query_count_is_constant(rows, django_assert_num_queries):
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_list_query_count_is_constant(rows, signed_in, user, django_assert_num_queries):
     for i in range(rows):
         author = UserFactory(is_verified_journalist=True)
         media = MediaFactory(user=author)
         media.tags.add(Tag.objects.get_or_create(title=f"tag{i % 7}")[0])
-    client = APIClient()
+    client = client_for(user if signed_in else None)
     # count, page (with users joined), tags of the page: whatever the page's length.
     with django_assert_num_queries(3):
         response = client.get("/api/v1/media")
