@@ -159,7 +159,7 @@ def _byte_range(request, size: int, last_modified: str) -> tuple[int, int] | Non
         return None
     if start >= size:
         raise _Unsatisfiable
-    return start, min(int(last), size - 1) if last else size - 1
+    return start, (min(int(last), size - 1) if last else size - 1)
 
 
 def _read(fh, start: int, length: int):

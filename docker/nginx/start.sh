@@ -26,10 +26,12 @@ if [ "${#secret}" -lt 32 ]; then
     echo "nginx: MEDIA_LINK_SECRET must be set to 32 or more letters, digits, '-' or '_'" >&2
     exit 64
 fi
-render() {
+# A subshell: the umask that keeps the key's file private must not reach nginx (its workers
+# could no longer open the cache folders the master creates).
+render() (
     umask 077
     sed -e "s/@UPLOAD_MAX_SIZE@/$limit/" -e "s/@MEDIA_LINK_SECRET@/$secret/" "$1" >"$2"
-}
+)
 if [ "${1:-}" = "--render" ]; then
     render "$2" "$3"
     exit 0

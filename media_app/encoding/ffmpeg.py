@@ -453,25 +453,54 @@ def _video_args(opts: EncodeOptions, rungs: list[Rung], fps: Fraction) -> list[s
     would also be applied to a copied one, and ffmpeg refuses that.
     """
     args: list[str] = []
+    threads = iter(encoder_threads([r for r in rungs if not r.copy], opts.threads))
     for i, rung in enumerate(rungs):
         if rung.copy:
             args += [f"-c:v:{i}", "copy"]
             continue
         args += _x264_common(opts, fps, f"v:{i}")
         args += [f"-maxrate:v:{i}", f"{rung.max_kbps}k", f"-bufsize:v:{i}", f"{rung.max_kbps * 2}k"]
+        args += [f"-threads:v:{i}", str(next(threads))]
     return args
 
 
+# See :func:`encoder_threads`.
+MIN_ENCODER_THREADS = 2
+
+
 def _filter_graph(rungs: list[Rung], fps: Fraction, *, setsar: bool = True) -> str:
-    """Decode once, then ``split`` + ``scale`` into ``[o0]``, ``[o1]``... (one per rung given)."""
-    n = len(rungs)
-    head = f"[0:v:0]fps={fps.numerator}/{fps.denominator}"
-    head += f",split={n}" + "".join(f"[s{i}]" for i in range(n)) if n > 1 else "[s0]"
-    parts = [head]
-    for i, rung in enumerate(rungs):
-        sar = ",setsar=1" if setsar else ""
-        parts.append(f"[s{i}]scale={rung.width}:{rung.height}{sar}[o{i}]")
+    """Decode once, then scale in a cascade into ``[o0]``, ``[o1]``... (one per rung given).
+
+    The tallest rung is scaled from the decoded source and every other rung from the next taller
+    one, so each scaler reads a picture at most one rung larger than its output instead of the
+    full source: on a 1080p source the four scalers read 1.6 Mpx a frame instead of 8.3 Mpx (see
+    ``docs/performance.md``). The labels follow the order of ``rungs``.
+    """
+    sar = ",setsar=1" if setsar else ""
+    order = sorted(range(len(rungs)), key=lambda i: rungs[i].height, reverse=True)
+    parts = []
+    for step, i in enumerate(order):
+        head = f"[0:v:0]fps={fps.numerator}/{fps.denominator}," if step == 0 else f"[c{step}]"
+        tail = f",split=2[o{i}][c{step + 1}]" if step + 1 < len(order) else f"[o{i}]"
+        parts.append(f"{head}scale={rungs[i].width}:{rungs[i].height}{sar}{tail}")
     return ";".join(parts)
+
+
+def encoder_threads(rungs: list[Rung], threads: int) -> list[int]:
+    """x264 threads of each rung in one ffmpeg, from the process's budget of ``threads``.
+
+    Left to itself every x264 encoder starts 1.5 threads per core of the machine, so five rungs
+    in one process run fifteen frame threads on two cores, each holding frames in memory. Here
+    the process as a whole gets x264's rule applied to its budget (1.5 threads per thread of
+    ``threads``), shared by picture area (an encoder's work grows with it), and each rung gets at
+    least two: ffmpeg calls its encoders one after another from one thread, and an encoder with
+    a single thread would encode inside that call, stalling the decode and every other rung
+    (measured in ``docs/performance.md``).
+    """
+    budget = max(1, math.ceil(1.5 * threads))
+    areas = [r.width * r.height for r in rungs]
+    total = sum(areas) or 1
+    return [max(MIN_ENCODER_THREADS, round(budget * a / total)) for a in areas]
 
 
 def _common_head(threads: int) -> list[str]:
@@ -703,9 +732,11 @@ def chunk_encode_argv(
 ) -> list[str]:
     """Decode one chunk once; one video-only MP4 per rung (audio is encoded once, elsewhere)."""
     argv = [*_common_head(opts.threads), "-i", src, "-filter_complex", _filter_graph(rungs, fps)]
+    threads = encoder_threads(rungs, opts.threads)
     for i, (out, rung) in enumerate(zip(outputs, rungs, strict=True)):
         caps = ["-maxrate", f"{rung.max_kbps}k", "-bufsize", f"{rung.max_kbps * 2}k"]
-        argv += ["-map", f"[o{i}]", "-an", *_x264_common(opts, fps), *caps, "-f", "mp4", out]
+        argv += ["-map", f"[o{i}]", "-an", *_x264_common(opts, fps), *caps]
+        argv += ["-threads", str(threads[i]), "-f", "mp4", out]
     return argv
 
 

@@ -7,6 +7,8 @@ nginx publishes, or through ``docker compose`` for what an operator would type.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import re
@@ -32,6 +34,9 @@ HEALTHY_WITHIN = 420  # seconds from `up` to every service healthy (2 shared cor
 ENCODED_WITHIN = 900  # seconds for an encode, restart of the long worker included
 APP_SERVICES = ("web", "api", "celery-short", "celery-long", "celery-beat")
 SERVICES = ("postgres", "redis", *APP_SERVICES, "nginx")
+# The key of signed media links for this run: the test signs links of its own with it (an
+# expired one), independently of the app's signer.
+LINK_SECRET = secrets.token_hex(32)
 
 
 def report(line: str) -> None:
@@ -98,6 +103,7 @@ def stack(tmp_path_factory):
     env_file.write_text(
         f"SECRET_KEY={secrets.token_hex(32)}\n"
         f"POSTGRES_PASSWORD={secrets.token_hex(16)}\n"
+        f"MEDIA_LINK_SECRET={LINK_SECRET}\n"
         f"OPENPRESS_HTTP_PORT={PORT}\n"
     )
     compose = Compose(env_file)
@@ -230,6 +236,24 @@ def first_segment(master_url: str, token: str | None = None) -> tuple[str, str]:
     return variant_url, urllib.parse.urljoin(variant_url, segment)
 
 
+SIGNED = re.compile(
+    r"^/media/s/(?P<sig>[A-Za-z0-9_-]{22})/(?P<expires>[0-9]+)/"
+    r"(?P<name>(?P<scope>encoded/[0-9a-f]{32}/|original/[0-9a-f]{2}/[0-9a-f]{32}\.\w+$).*)$"
+)
+
+
+def signed_parts(url: str) -> re.Match:
+    match = SIGNED.match(urllib.parse.urlsplit(url).path)
+    assert match, f"not a signed media link: {url}"
+    return match
+
+
+def sign(scope: str, expires: int) -> str:
+    """nginx's secure_link_md5 "$expires $scope $key", computed here on our own."""
+    digest = hashlib.md5(f"{expires} {scope} {LINK_SECRET}".encode()).digest()  # noqa: S324
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
 # --- the test ------------------------------------------------------------------------------------
 
 
@@ -334,7 +358,9 @@ def test_stack_serves_uploads_encodes_and_hides_private_files(stack, tmp_path):
     assert "immutable" in segment.headers["Cache-Control"]
     assert segment.headers["Cache-Control"].startswith("public")
 
-    # A private upload: its owner gets the files, an anonymous client gets nothing.
+    # A private upload: the API gives its owner signed links, which nginx checks by itself (no
+    # cookie or token needed, no Python per segment); without the signature an anonymous client
+    # and another user get nothing.
     small_clip = clip(tmp_path, "small.mp4", seconds=4, size="320x240")
     private = upload(token, small_clip, title="Stack private", state="private")
     done = wait_for(
@@ -347,15 +373,6 @@ def test_stack_serves_uploads_encodes_and_hides_private_files(stack, tmp_path):
     )
     assert done["encoding_status"] == "success", done.get("encoding_fail_reason")
     assert detail(None, private).status == 404
-    p_master = done["hls_info"]["master_file"]
-    _, p_segment = first_segment(p_master, token=token)
-    p_original = done["original_media_url"]
-    for url in (p_master, p_segment, p_original):
-        assert http("GET", url, token=token).status == 200, url
-        anonymous = http("GET", url)
-        assert anonymous.status == 404, (url, anonymous.status)
-        assert anonymous.body.find(b"ftyp") == -1
-    # Another signed-in user is refused as well; an admin sees everything.
     other_password = secrets.token_urlsafe(18)
     assert (
         http(
@@ -369,6 +386,39 @@ def test_stack_serves_uploads_encodes_and_hides_private_files(stack, tmp_path):
     other = http(
         "POST", "/api/v1/login", json_body={"username": "bystander", "password": other_password}
     ).json()["token"]
-    assert http("GET", p_master, token=other).status == 404
-    assert http("GET", p_master, token=admin).status == 200
-    report(f"stack: private media files refused to anonymous clients: {p_master}")
+    assert detail(other, private).status == 404
+
+    p_master = done["hls_info"]["master_file"]
+    p_variant, p_segment = first_segment(p_master)  # relative URIs carry the signature on
+    p_original = done["original_media_url"]
+    for url in (p_master, p_variant, p_segment, p_original):
+        signed = signed_parts(url)
+        got = http("GET", url)
+        assert got.status == 200, (url, got.status)
+        assert got.headers["Cache-Control"].startswith("private"), got.headers["Cache-Control"]
+        unsigned = f"/media/{signed['name']}"
+        for who in (None, other):
+            refused = http("GET", unsigned, token=who)
+            assert refused.status == 404, (unsigned, who, refused.status)
+            assert refused.body.find(b"ftyp") == -1
+    assert http("GET", p_segment, headers={"Range": "bytes=0-99"}).status == 206
+    # The owner's old unsigned URL still works (the auth_request gate, asked each time).
+    assert http("GET", f"/media/{signed_parts(p_master)['name']}", token=token).status == 200
+
+    # Tampered with, stretched, or expired: refused by nginx alone.
+    m = signed_parts(p_segment)
+    tampered = f"/media/s/{'A' if m['sig'][0] != 'A' else 'B'}{m['sig'][1:]}/{m['expires']}/"
+    assert http("GET", tampered + m["name"]).status == 403
+    stretched = f"/media/s/{m['sig']}/{int(m['expires']) + 86400}/{m['name']}"
+    assert http("GET", stretched).status == 403
+    past = int(time.time()) - 60
+    expired = http("GET", f"/media/s/{sign(m['scope'], past)}/{past}/{m['name']}")
+    assert expired.status == 410 and expired.body.find(b"ftyp") == -1
+    # The signature we computed is nginx's: the same link with a future expiry works.
+    future = int(time.time()) + 600
+    assert http("GET", f"/media/s/{sign(m['scope'], future)}/{future}/{m['name']}").status == 200
+
+    # An admin is given signed links as well.
+    admin_master = detail(admin, private).json()["hls_info"]["master_file"]
+    assert signed_parts(admin_master) and http("GET", admin_master).status == 200
+    report(f"stack: private media served by signed links only: {p_master}")
