@@ -34,10 +34,6 @@ def media_listable_q() -> Q:
     )
 
 
-# Columns no listing shows: not worth moving and decoding (media_info is the whole ffprobe JSON).
-LIST_DEFERRED = ("media_info", "encoding_fail_reason", "user__password", "user__description")
-
-
 def media_base_qs() -> QuerySet[Media]:
     return Media.objects.select_related("user")
 
@@ -164,10 +160,8 @@ def media_listing(
     if show == "featured":
         qs = qs.filter(featured=True)
     if show == "recommended" and not sort_by:
-        qs = qs.order_by("-views", "-likes", "-add_date", "-id")
-    else:
-        qs = _ordered(qs, sort_by=sort_by, ordering=ordering)
-    return qs.defer(*LIST_DEFERRED)
+        return qs.order_by("-views", "-likes", "-add_date", "-id")
+    return _ordered(qs, sort_by=sort_by, ordering=ordering)
 
 
 def media_search(
