@@ -101,14 +101,14 @@ def seed(env: dict[str, str]) -> str:
     return token
 
 
-def queries_per_request(path: str) -> int:
-    """SQL queries of one uncached request (the anonymous cache turned off)."""
+def queries_per_request(path: str, cache_seconds: int, **headers: str) -> int:
+    """SQL queries of one request after a first one, with API_CACHE_SECONDS as in the run."""
     from django.db import connection
     from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
 
-    client = Client(HTTP_HOST="127.0.0.1")
-    with override_settings(API_CACHE_SECONDS=0):
+    client = Client(HTTP_HOST="127.0.0.1", **headers)
+    with override_settings(API_CACHE_SECONDS=cache_seconds):
         client.get(path)  # warm what a running process keeps (static URLs, profiles)
         with CaptureQueriesContext(connection) as ctx:
             response = client.get(path)
@@ -173,10 +173,17 @@ def main() -> int:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOG_LEVEL": "WARNING",
         "SECURE_COOKIES": "false",
+        "MEDIA_LINK_SECRET": "bench-only-" + "y" * 40,
     }
     token = seed(env)
     list_path, detail_path = "/api/v1/media", f"/api/v1/media/{token}"
-    queries = {"list": queries_per_request(list_path), "detail": queries_per_request(detail_path)}
+    paths = {"list": list_path, "detail": detail_path}
+    auth = {"HTTP_AUTHORIZATION": f"Token {token_key()}"}
+    queries = {
+        "cached": {name: queries_per_request(path, 30) for name, path in paths.items()},
+        "signed-in": {name: queries_per_request(path, 30, **auth) for name, path in paths.items()},
+        "uncached": {name: queries_per_request(path, 0) for name, path in paths.items()},
+    }
 
     results = {}
     modes = (
@@ -218,7 +225,7 @@ def main() -> int:
     targets = {"list": 260, "detail": 150}
     for label, rows in results.items():
         for name, row in rows.items():
-            sql = queries[name] if label == "uncached" else "-"
+            sql = queries[label][name]
             print(
                 f"{name + ' ' + label:<18}{row['rps']:>10}{row['p50']:>10}{row['p99']:>10}"
                 f"{row['non2xx']:>9}{sql:>9}{row['foreign_cpu']:>11}"
