@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 from django.templatetags.static import static
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -160,8 +161,14 @@ MEDIA_LIST_FIELDS = (
 )
 
 
-# How DRF writes a DateTimeField (ISO 8601 in the current time zone, "Z" for UTC).
-_DATETIME = serializers.DateTimeField()
+def _datetime_field(context: dict) -> serializers.DateTimeField:
+    """DRF's DateTimeField (ISO 8601 in the current time zone, "Z" for UTC), kept in the
+    serializer context with the zone looked up once per response rather than once per row."""
+    field = context.get("_datetime_field")
+    if field is None:
+        zone = timezone.get_current_timezone()
+        field = context["_datetime_field"] = serializers.DateTimeField(default_timezone=zone)
+    return field
 
 
 class MediaSerializer(_MediaLinks):
@@ -220,7 +227,7 @@ class MediaSerializer(_MediaLinks):
             "user": username,
             "title": row["title"],
             "description": row["description"],
-            "add_date": _DATETIME.to_representation(row["add_date"]),
+            "add_date": _datetime_field(context).to_representation(row["add_date"]),
             "views": row["views"],
             "media_type": row["media_type"],
             "state": row["state"],
