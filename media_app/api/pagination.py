@@ -19,11 +19,14 @@ class MediaPagination(StandardPagination):
         response = super().get_paginated_response(data)
         ids = [row["id"] for row in self.page.object_list] if self.page is not None else []
         titles = (
-            Tag.objects.filter(media__in=ids).order_by("title").values_list("title", flat=True)
+            Tag.objects.filter(media__in=ids)
+            .order_by("title")
+            .values_list("title", flat=True)
+            .distinct()
             if ids
             else []
         )
-        response.data["tags"] = ", ".join(dict.fromkeys(titles))
+        response.data["tags"] = ", ".join(titles)
         return response
 
     def get_paginated_response_schema(self, schema):
