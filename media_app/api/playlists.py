@@ -55,7 +55,10 @@ class PlaylistSerializer(serializers.ModelSerializer):
 
     def get_thumbnail_url(self, obj: Playlist) -> str | None:
         name = getattr(obj, "first_thumbnail", None)
-        return self._abs(file_url(name))
+        if not name:
+            return None
+        first = {"state": obj.first_state, "is_reviewed": obj.first_is_reviewed}
+        return self._abs(file_url(name, first))
 
 
 class PlaylistDetailSerializer(PlaylistSerializer):

@@ -185,7 +185,7 @@ class ReviewItemSerializer(serializers.ModelSerializer):
         return self._abs(f"/api/v1/media/{obj.friendly_token}")
 
     def get_thumbnail_url(self, obj: Media) -> str | None:
-        return self._abs(file_url(obj.thumbnail.name or None))
+        return self._abs(file_url(obj.thumbnail.name or None, obj))
 
 
 class ReviewVerdictInput(serializers.Serializer):

@@ -16,17 +16,21 @@ def _visible_items(user) -> QuerySet[PlaylistMedia]:
 
 
 def playlist_qs(*, user) -> QuerySet[Playlist]:
-    """Playlists with ``visible_count`` and ``first_thumbnail`` computed for this viewer.
+    """Playlists with ``visible_count`` and ``first_thumbnail`` (with that media's ``first_state``
+    and ``first_is_reviewed``) computed for this viewer.
 
     Both are subqueries, so a page of playlists costs one query whatever its length, and neither
     counts nor shows media the viewer may not see.
     """
     items = _visible_items(user)
     count = items.order_by().values("playlist").annotate(n=Count("id")).values("n")[:1]
-    thumb = items.order_by("ordering", "id").values("media__thumbnail")[:1]
+    first = items.order_by("ordering", "id")
     return Playlist.objects.select_related("user").annotate(
         visible_count=Coalesce(Subquery(count, output_field=IntegerField()), Value(0)),
-        first_thumbnail=Subquery(thumb),
+        first_thumbnail=Subquery(first.values("media__thumbnail")[:1]),
+        # What decides whether that thumbnail is handed out as a signed link (file_url).
+        first_state=Subquery(first.values("media__state")[:1]),
+        first_is_reviewed=Subquery(first.values("media__is_reviewed")[:1]),
     )
 
 

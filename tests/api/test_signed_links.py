@@ -9,10 +9,10 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from rest_framework.test import APIClient
 
-from media_app.models import Media
+from media_app.models import Media, PlaylistMedia
 from media_app.services import signing
 from tests.conftest import client_for
-from tests.factories import MediaFactory, UserFactory
+from tests.factories import MediaFactory, PlaylistFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -163,3 +163,25 @@ def test_no_signed_link_reaches_the_anonymous_or_shared_caches(owner, settings):
         for response in (first, again):
             assert "/media/s/" not in response.content.decode(), path
             assert hidden.friendly_token not in response.content.decode(), path
+
+
+def test_the_review_queue_signs_the_thumbnails_it_shows_editors(owner, editor):
+    waiting = _media_with_files(user=owner, state=Media.State.PUBLIC, is_reviewed=False)
+    data = client_for(editor).get("/api/v1/review/queue").json()
+    [item] = [m for m in data["results"] if m["friendly_token"] == waiting.friendly_token]
+    _assert_signed([urllib.parse.urlsplit(item["thumbnail_url"]).path], waiting)
+
+
+def test_a_playlists_thumbnail_is_signed_when_its_first_visible_media_is_hidden(owner):
+    hidden = _media_with_files(user=owner, state=Media.State.PRIVATE)
+    public = _media_with_files(user=owner)
+    playlist = PlaylistFactory(user=owner)
+    PlaylistMedia.objects.create(playlist=playlist, media=hidden, ordering=1)
+    PlaylistMedia.objects.create(playlist=playlist, media=public, ordering=2)
+    url = f"/api/v1/playlists/{playlist.friendly_token}"
+    # The owner sees the private media first: its thumbnail, signed.
+    mine = client_for(owner).get(url).json()["thumbnail_url"]
+    _assert_signed([urllib.parse.urlsplit(mine).path], hidden)
+    # Anyone else sees the public one first: a plain link.
+    theirs = APIClient().get(url).json()["thumbnail_url"]
+    assert urllib.parse.urlsplit(theirs).path == f"/media/{public.thumbnail.name}"
