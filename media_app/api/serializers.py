@@ -277,13 +277,13 @@ class MediaSearchSerializer(_MediaLinks):
 
     @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_categories_info(self, obj: Media) -> list[dict]:
-        return _categories_info(obj)
+        return _categories_info(obj.categories.all())
 
 
-def _categories_info(obj: Media) -> list[dict]:
+def _categories_info(categories) -> list[dict]:
     return [
         {"title": c.title, "url": f"/search?c={c.title}", "is_lms_course": False}
-        for c in obj.categories.all()
+        for c in categories
     ]
 
 
@@ -457,11 +457,11 @@ class SingleMediaSerializer(_MediaLinks):
 
     @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_categories_info(self, obj: Media) -> list[dict]:
-        return _categories_info(obj)
+        return _categories_info(obj.category_list)
 
     @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_tags_info(self, obj: Media) -> list[dict]:
-        return [{"title": t.title, "url": f"/search?t={t.title}"} for t in obj.tags.all()]
+        return [{"title": t.title, "url": f"/search?t={t.title}"} for t in obj.tag_list]
 
     @extend_schema_field(
         serializers.DictField(
@@ -475,7 +475,7 @@ class SingleMediaSerializer(_MediaLinks):
             profiles = list(EncodeProfile.objects.filter(active=True, resolution__isnull=False))
         info: dict[str, dict] = {str(p.resolution): {} for p in profiles}
         done = False
-        for enc in obj.encodings.all():
+        for enc in obj.encoding_list:
             if enc.chunk or enc.profile.resolution is None:
                 continue
             done = done or enc.status == enc.Status.SUCCESS

@@ -6,6 +6,8 @@ so "who may see what" is decided here and nowhere else.
 
 from __future__ import annotations
 
+import functools
+
 from django.db.models import Q, QuerySet
 
 from media_app.models import Media
@@ -187,47 +189,50 @@ def media_search(
 
 
 def media_detail(*, user, friendly_token: str) -> Media | None:
-    """The media with what its detail page shows (encodings, tags, categories) prefetched."""
-    from django.db.models import Prefetch
+    """The media with what its detail page shows, one query each: ``tag_list``,
+    ``category_list`` and ``encoding_list`` (its renditions, with their profiles)."""
+    media = media_visible(user=user).filter(friendly_token=friendly_token).first()
+    if media is not None:
+        # Plain queries for one media: prefetch_related's machinery is made for many and cost
+        # more than these queries themselves (docs/performance.md, "API").
+        media.tag_list = list(media.tags.all())
+        media.category_list = list(media.categories.all())
+        media.encoding_list = list(media.encodings.filter(chunk=False).select_related("profile"))
+    return media
 
-    from media_app.models import Encoding
 
-    encodings = Encoding.objects.filter(chunk=False).select_related("profile")
+@functools.cache
+def _closeness_sql() -> str:
+    """How close a media (the outer row) is to media ``%s``: 3 a shared tag, 2 a shared
+    category, 1 the same author (``%s``), else 0."""
+    media = Media._meta.db_table
+    tags, cats = Media.tags.through._meta.db_table, Media.categories.through._meta.db_table
+    # The names are the models' tables; every value is a parameter.
     return (
-        media_visible(user=user)
-        .prefetch_related("tags", "categories", Prefetch("encodings", queryset=encodings))
-        .filter(friendly_token=friendly_token)
-        .first()
+        f"CASE WHEN EXISTS (SELECT 1 FROM {tags} a JOIN {tags} b ON b.tag_id = a.tag_id"  # noqa: S608
+        f" WHERE a.media_id = {media}.id AND b.media_id = %s) THEN 3"
+        f" WHEN EXISTS (SELECT 1 FROM {cats} a JOIN {cats} b ON b.category_id = a.category_id"
+        f" WHERE a.media_id = {media}.id AND b.media_id = %s) THEN 2"
+        f" WHEN {media}.user_id = %s THEN 1 ELSE 0 END"
     )
 
 
 def media_related(*, media: Media, limit: int = RELATED_MEDIA_LIMIT) -> QuerySet[Media]:
-    """Listable media like this one: same author or a shared tag or category first."""
-    from django.db.models import Case, Exists, IntegerField, OuterRef, When
+    """Listable media like this one: a shared tag first, then a shared category, then the same
+    author, the most viewed and newest first within each."""
+    from django.db.models import IntegerField
+    from django.db.models.expressions import RawSQL
 
-    through_tags = Media.tags.through.objects.filter(
-        media_id=OuterRef("pk"),
-        tag_id__in=Media.tags.through.objects.filter(media_id=media.pk).values("tag_id"),
-    )
-    through_cats = Media.categories.through.objects.filter(
-        media_id=OuterRef("pk"),
-        category_id__in=Media.categories.through.objects.filter(media_id=media.pk).values(
-            "category_id"
-        ),
+    # The closeness is one SQL CASE: spelled with the ORM's Case, When and Exists it cost more
+    # Python to build and compile than the rest of the detail's queries (docs/performance.md).
+    closeness = RawSQL(  # noqa: S611 (see _closeness_sql)
+        _closeness_sql(), (media.pk, media.pk, media.user_id), output_field=IntegerField()
     )
     return (
         media_base_qs()
         .filter(media_listable_q())
         .exclude(pk=media.pk)
-        .annotate(
-            closeness=Case(
-                When(Exists(through_tags), then=3),
-                When(Exists(through_cats), then=2),
-                When(user_id=media.user_id, then=1),
-                default=0,
-                output_field=IntegerField(),
-            )
-        )
+        .annotate(closeness=closeness)
         .order_by("-closeness", "-views", "-add_date", "-id")[:limit]
     )
 

@@ -378,6 +378,37 @@ def test_delete(journalist, user):
     assert client_for(journalist).delete(url).status_code == 404
 
 
+def test_related_media_shared_tag_then_category_then_author_then_the_rest(journalist):
+    floods, climate = Tag.objects.create(title="floods"), Category.objects.create(title="Climate")
+    media = MediaFactory(user=journalist)
+    media.tags.add(floods)
+    media.categories.add(climate)
+    other = UserFactory(is_verified_journalist=True)
+
+    def related(tag=False, category=False, **kwargs):
+        item = MediaFactory(**{"user": other, **kwargs})
+        if tag:
+            item.tags.add(floods)
+        if category:
+            item.categories.add(climate)
+        return item
+
+    expected = [
+        related(tag=True, category=True, views=5),
+        related(tag=True, views=1),
+        related(category=True, views=100),
+        related(user=journalist, views=50),
+        related(views=1000),
+    ]
+    related(tag=True, state="private")  # hidden or not yet listable: never related
+    related(tag=True, is_reviewed=False)
+    related(tag=True, encoding_status="running")
+    data = APIClient().get(f"/api/v1/media/{media.friendly_token}").json()
+    assert [m["friendly_token"] for m in data["related_media"]] == [
+        m.friendly_token for m in expected
+    ]
+
+
 def test_encode_profiles():
     response = APIClient().get("/api/v1/encode_profiles/")
     assert response.status_code == 200
