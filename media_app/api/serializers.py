@@ -317,6 +317,8 @@ def hls_playlists(master_name: str, media: Media | None = None) -> dict[str, str
 class SingleMediaSerializer(_MediaLinks):
     """Media detail (MediaCMS's SingleMediaSerializer). File URLs are relative, as there."""
 
+    # Reads the media as selectors.media.media_detail returns it (tag_list, category_list and
+    # encoding_list loaded with it).
     poster_url = serializers.SerializerMethodField()
     sprites_url = serializers.SerializerMethodField()
     sprites_vtt_url = serializers.SerializerMethodField()
