@@ -2,8 +2,10 @@
 
 The shape of DESIGN.md's target: uWSGI with 2 processes x 2 threads, 50 media rows, 8
 connections, production settings against a real PostgreSQL (and Redis for the cache). Prints
-requests per second, latency, SQL queries per request, and the CPU used by other processes
-during the run (the machine is shared; a busy neighbour lowers every figure).
+requests per second, latency, SQL queries per request, the CPU time uWSGI spent per request (the
+cost of our code, which a busy neighbour changes less than the throughput), and the share of
+both cores PostgreSQL and all other processes used during the run (the machine is shared; a busy
+neighbour lowers every throughput figure).
 
     .venv/bin/python bench/api.py [--duration 15] [--database-url postgres://...] [--keep]
 
@@ -31,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 ROWS = 50
 CONNECTIONS = 8
 PROCESSES, THREADS = 2, 2
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")  # the unit of the CPU times in /proc
 
 
 def free_port() -> int:
@@ -54,6 +57,19 @@ def own_ticks(pids: list[int]) -> int:
         except FileNotFoundError:
             continue
         total += sum(int(v) for v in stat[11:15])  # utime, stime, cutime, cstime
+    return total
+
+
+def postgres_ticks() -> int:
+    """CPU jiffies used so far by every PostgreSQL process (ours and anyone else's)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if text[text.index("(") + 1 : text.rindex(")")].startswith("postgres"):
+            total += sum(int(v) for v in text.rsplit(")", 1)[1].split()[11:13])
     return total
 
 
@@ -116,7 +132,7 @@ def queries_per_request(path: str, cache_seconds: int, **headers: str) -> int:
     return len(ctx.captured_queries)
 
 
-def wrk(url: str, duration: int, headers: list[str]) -> dict[str, str]:
+def wrk(url: str, duration: int, headers: list[str]) -> dict:
     out = subprocess.run(
         [
             "wrk",
@@ -138,7 +154,13 @@ def wrk(url: str, duration: int, headers: list[str]) -> dict[str, str]:
     p50 = re.search(r"50%\s+(\S+)", out).group(1)
     p99 = re.search(r"99%\s+(\S+)", out).group(1)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p50": p50, "p99": p99, "non2xx": errors.group(1) if errors else "0"}
+    return {
+        "rps": rps,
+        "p50": p50,
+        "p99": p99,
+        "non2xx": errors.group(1) if errors else "0",
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+    }
 
 
 def main() -> int:
@@ -220,7 +242,7 @@ def main() -> int:
     )
     print(
         f"{'endpoint':<18}{'req/s':>10}{'p50':>10}{'p99':>10}{'non-2xx':>9}{'SQL/req':>9}"
-        f"{'other CPU':>11}"
+        f"{'uWSGI ms/req':>14}{'PG CPU':>8}{'other CPU':>11}"
     )
     targets = {"list": 260, "detail": 150}
     for label, rows in results.items():
@@ -228,7 +250,8 @@ def main() -> int:
             sql = queries[label][name]
             print(
                 f"{name + ' ' + label:<18}{row['rps']:>10}{row['p50']:>10}{row['p99']:>10}"
-                f"{row['non2xx']:>9}{sql:>9}{row['foreign_cpu']:>11}"
+                f"{row['non2xx']:>9}{sql:>9}{row['uwsgi_ms']:>14}{row['postgres_cpu']:>8}"
+                f"{row['foreign_cpu']:>11}"
                 f"   (target {targets[name]} req/s)"
             )
     return 0
@@ -292,13 +315,15 @@ def measure(
         for name, path in (("list", list_path), ("detail", detail_path)):
             wrk(base + path, 2, headers)  # warm every worker
             busy0, total0 = cpu_ticks()
-            own0 = own_ticks(family(server.pid))
-            results[name] = wrk(base + path, duration, headers)
+            own0, pg0 = own_ticks(family(server.pid)), postgres_ticks()
+            row = results[name] = wrk(base + path, duration, headers)
             busy1, total1 = cpu_ticks()
-            own1 = own_ticks(family(server.pid))
-            # wrk itself and everything not ours count as "foreign"; wrk's share is small.
-            foreign = max(0, (busy1 - busy0) - (own1 - own0)) / max(1, total1 - total0)
-            results[name]["foreign_cpu"] = f"{foreign:.0%}"
+            own1, pg1 = own_ticks(family(server.pid)), postgres_ticks()
+            own, pg, span = own1 - own0, pg1 - pg0, max(1, total1 - total0)
+            row["uwsgi_ms"] = f"{own * 1000 / CLOCK_TICKS / max(1, row['requests']):.2f}"
+            row["postgres_cpu"] = f"{pg / span:.0%}"
+            # wrk itself and everything not ours count as "other"; wrk's share is small.
+            row["foreign_cpu"] = f"{max(0, busy1 - busy0 - own - pg) / span:.0%}"
     finally:
         server.terminate()
         server.wait(timeout=30)
