@@ -19,7 +19,7 @@ class MediaPagination(StandardPagination):
         response = super().get_paginated_response(data)
         ids = [row["id"] for row in self.page.object_list] if self.page is not None else []
         titles = (
-            Tag.objects.filter(media__in=ids)
+            Tag.objects.filter(media__id__in=ids)  # plain ids: no per-value model lookup
             .order_by("title")
             .values_list("title", flat=True)
             .distinct()
