@@ -68,9 +68,51 @@ class Probe:
         return self.video.codec in IMAGE_CODECS and (self.video.frames or 0) <= 1
 
 
+# Demuxers an upload may be read with. ffmpeg picks its demuxer from the content, and some
+# demuxers open whatever other files or URLs the content names (hls, dash, ...): a playlist behind
+# an ID3 tag passes a magic-bytes sniff as MP3, and ffprobe would then fetch every path or URL it
+# lists (a private original, an internal address). Only formats that carry their own data are
+# allowed, over the file protocol only; everything else is refused with a readable reason.
+INPUT_DEMUXERS = (
+    "mov",  # mov,mp4,m4a,3gp,3g2,mj2 (and HEIF/AVIF stills)
+    "matroska",  # matroska,webm
+    "avi",
+    "asf",
+    "flv",
+    "mpeg",
+    "mpegts",
+    "mp3",
+    "aac",
+    "ogg",
+    "flac",
+    "wav",
+    "aiff",
+    "amr",
+    "image2",
+    "png_pipe",
+    "jpeg_pipe",
+    "webp_pipe",
+    "bmp_pipe",
+    "tiff_pipe",
+    "gif",
+    "apng",
+)
+NOT_ALLOWED = "Format not on whitelist"
+
+
+def input_args(path: str) -> list[str]:
+    """``-i path`` with the demuxer and protocol allow-lists (see :data:`INPUT_DEMUXERS`)."""
+    return [*_input_limits(), "-i", path]
+
+
+def _input_limits() -> list[str]:
+    return ["-protocol_whitelist", "file", "-format_whitelist", ",".join(INPUT_DEMUXERS)]
+
+
 def probe_argv(path: str) -> list[str]:
     return [
         "ffprobe",
+        *_input_limits(),
         "-v",
         "error",
         "-print_format",
@@ -175,6 +217,11 @@ def probe_error_reason(stderr: str, head: bytes = b"") -> str:
     if "moov atom not found" in text:
         return (
             "The file is incomplete or corrupt: its index (moov atom) is missing. Upload it again."
+        )
+    if NOT_ALLOWED in text:
+        return (
+            "Files of this format are not accepted: it refers to other files or addresses "
+            "instead of holding the media itself (a playlist, for instance)."
         )
     if "Invalid data found" in text:
         return "The file is not a video, audio or image that can be read."
@@ -333,6 +380,7 @@ def packets_argv(path: str) -> list[str]:
     """Every packet of the first video stream: presentation time, size, flags (CSV)."""
     return [
         "ffprobe",
+        *_input_limits(),
         "-v",
         "error",
         "-select_streams",
@@ -493,9 +541,10 @@ def encoder_threads(rungs: list[Rung], threads: int) -> list[int]:
     in one process run fifteen frame threads on two cores, each holding frames in memory. Here
     the process as a whole gets x264's rule applied to its budget (1.5 threads per thread of
     ``threads``), shared by picture area (an encoder's work grows with it), and each rung gets at
-    least two: ffmpeg calls its encoders one after another from one thread, and an encoder with
-    a single thread would encode inside that call, stalling the decode and every other rung
-    (measured in ``docs/performance.md``).
+    least two: ffmpeg 5.1 calls its encoders one after another from one thread, and an encoder
+    with a single thread would encode inside that call, stalling the decode and every other rung.
+    ffmpeg 7 and newer give every encoder a thread of its own; there this budget and one thread
+    per rung measured the same (both in ``docs/performance.md``).
     """
     budget = max(1, math.ceil(1.5 * threads))
     areas = [r.width * r.height for r in rungs]
@@ -549,7 +598,7 @@ def ladder_hls_argv(
     Progress goes to stdout (``-progress pipe:1``).
     """
     encoded = [r for r in rungs if not r.copy]
-    argv = [*_common_head(opts.threads), "-i", src]
+    argv = [*_common_head(opts.threads), *input_args(src)]
     if encoded:
         argv += ["-filter_complex", _filter_graph(encoded, fps)]
     outputs = iter(range(len(encoded)))
@@ -575,8 +624,7 @@ def audio_hls_argv(*, src: str, out_dir: str, opts: EncodeOptions) -> list[str]:
     """Audio-only media: one AAC stereo rendition in fMP4 HLS."""
     return [
         *_common_head(opts.threads),
-        "-i",
-        src,
+        *input_args(src),
         "-map",
         "0:a:0",
         "-c:a",
@@ -606,8 +654,7 @@ def frame_argv(*, src: str, dst: str, at: float, max_width: int, threads: int = 
     return [
         *_common_head(threads),
         *seek,
-        "-i",
-        src,
+        *input_args(src),
         "-map",
         "0:v:0",
         "-frames:v",
@@ -636,8 +683,7 @@ def sprites_argv(
     )
     return [
         *_common_head(2),
-        "-i",
-        src,
+        *input_args(src),
         "-map",
         "0:v:0",
         "-vf",
@@ -662,8 +708,7 @@ def preview_argv(*, src: str, dst: str, start: float, seconds: float, height: in
         f"{start:.3f}",
         "-t",
         f"{seconds:.3f}",
-        "-i",
-        src,
+        *input_args(src),
         "-map",
         "0:v:0",
         "-an",
@@ -707,8 +752,7 @@ def split_argv(*, src: str, pattern: str, chunk_seconds: int) -> list[str]:
     """Cut the video stream, without re-encoding, at the first keyframe after each boundary."""
     return [
         *_common_head(2),
-        "-i",
-        src,
+        *input_args(src),
         "-map",
         "0:v:0",
         "-c",
@@ -731,7 +775,8 @@ def chunk_encode_argv(
     *, src: str, outputs: list[str], rungs: list[Rung], fps: Fraction, opts: EncodeOptions
 ) -> list[str]:
     """Decode one chunk once; one video-only MP4 per rung (audio is encoded once, elsewhere)."""
-    argv = [*_common_head(opts.threads), "-i", src, "-filter_complex", _filter_graph(rungs, fps)]
+    argv = [*_common_head(opts.threads), *input_args(src)]
+    argv += ["-filter_complex", _filter_graph(rungs, fps)]
     threads = encoder_threads(rungs, opts.threads)
     for i, (out, rung) in enumerate(zip(outputs, rungs, strict=True)):
         caps = ["-maxrate", f"{rung.max_kbps}k", "-bufsize", f"{rung.max_kbps * 2}k"]
@@ -743,8 +788,7 @@ def chunk_encode_argv(
 def audio_encode_argv(*, src: str, dst: str, audio_kbps: int) -> list[str]:
     return [
         *_common_head(1),
-        "-i",
-        src,
+        *input_args(src),
         "-map",
         "0:a:0",
         "-vn",

@@ -1,6 +1,7 @@
 """Files that cannot be encoded end ``fail`` with a reason a person can read."""
 
 import os
+import socket
 
 import pytest
 
@@ -63,3 +64,31 @@ def test_a_missing_original_fails_instead_of_staying_pending(tmp_path):
     media = encode_inline(media)
     assert media.encoding_status == "fail"
     assert media.encoding_fail_reason == "The uploaded file is missing from storage."
+
+
+def test_a_playlist_behind_an_id3_tag_is_refused_without_opening_what_it_names(tmp_path):
+    """An HLS playlist after an ID3 tag sniffs as MP3 (it passes the upload's type check), and
+    ffmpeg's own detection would open it as HLS and read every path and URL it lists."""
+    from media_app.services.media import detect_media_type
+
+    secret = make_clip(tmp_path / "someone-elses-private.mp4", seconds=2)
+    with socket.socket() as listener:  # an "internal" address the playlist points at
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.setblocking(False)
+        port = listener.getsockname()[1]
+        playlist = (
+            "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n"
+            f"#EXTINF:1.0,\nhttp://127.0.0.1:{port}/internal.ts\n"
+            f"#EXTINF:1.0,\n{secret}\n#EXT-X-ENDLIST\n"
+        )
+        hostile = tmp_path / "song.mp3"
+        hostile.write_bytes(b"ID3\x04\x00\x00\x00\x00\x00\x00" + playlist.encode())
+        assert detect_media_type(hostile.read_bytes()[:8192])[0] == "audio"  # the sniff passes
+
+        media = encode_inline(upload(hostile))
+        with pytest.raises(BlockingIOError):
+            listener.accept()  # nothing connected
+    assert media.encoding_status == Media.EncodingStatus.FAIL
+    assert "refers to other files or addresses" in media.encoding_fail_reason
+    assert not media.hls_file
