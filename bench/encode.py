@@ -44,12 +44,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import logging
 import os
 import re
 import resource
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -60,6 +62,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from media_app.encoding.runner import resolve_ffmpeg  # noqa: E402 (after the path)
+
+# (a) runs the very ffmpeg the product encodes with (FFMPEG_BINARY's rule), so the comparison is
+# between the two ways, never between two builds of ffmpeg.
+FFMPEG = resolve_ffmpeg(os.environ.get("FFMPEG_BINARY", ""))
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 NCPU = os.cpu_count() or 1
 
@@ -248,7 +255,7 @@ class MemoryWatch:
         self.peak_sum_kb = 0
 
     def sample(self) -> None:
-        live = [p for p, comm in descendants(self.roots).items() if comm == "ffmpeg"]
+        live = [p for p, comm in descendants(self.roots).items() if comm.startswith("ffmpeg")]
         rss_sum = 0
         for pid in live:
             self.peak_one_kb = max(self.peak_one_kb, _status_kb(pid, "VmHWM"))
@@ -270,7 +277,7 @@ def run_timed(argv: list[str]) -> tuple[float, float, int]:
 
 
 def ffmpeg(*args: str) -> None:
-    subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-y", "-v", "error", *args], check=True)
+    subprocess.run([FFMPEG, "-hide_banner", "-nostdin", "-y", "-v", "error", *args], check=True)
 
 
 # --- clips --------------------------------------------------------------------------------
@@ -376,7 +383,7 @@ def ssim_all(source: Path, renditions: dict[str, Path], clip: Clip, every: int) 
 def mediacms_argv(src: Path, dst: Path, height: int, seconds_per_key: int = 4) -> list[str]:
     cap = MEDIACMS_LADDER[height] * 3 // 2
     return [
-        *("ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-y", "-i", str(src)),
+        *(FFMPEG, "-hide_banner", "-nostdin", "-nostats", "-y", "-i", str(src)),
         *("-vf", f"scale=-2:{height},fps=fps=30", "-c:v", "libx264", "-pix_fmt", "yuv420p"),
         *("-crf", "23", "-maxrate", f"{cap}k", "-bufsize", f"{cap}k"),
         *("-force_key_frames", f"expr:gte(t,n_forced*{seconds_per_key})"),
@@ -388,7 +395,7 @@ def mediacms_argv(src: Path, dst: Path, height: int, seconds_per_key: int = 4) -
 
 def package_argv(mp4s: dict[int, Path], out: Path) -> list[str]:
     heights = sorted(mp4s)
-    argv = ["ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-y"]
+    argv = [FFMPEG, "-hide_banner", "-nostdin", "-nostats", "-y"]
     for h in heights:
         argv += ["-i", str(mp4s[h])]
     for i in range(len(heights)):
@@ -406,6 +413,7 @@ def package_argv(mp4s: dict[int, Path], out: Path) -> list[str]:
 def run_mediacms(clip: Clip, work: Path, ssim_every: int) -> Result:
     heights = [h for h in sorted(MEDIACMS_LADDER) if h <= clip.height]
     folder = work / f"mediacms_{clip.name}"
+    shutil.rmtree(folder, ignore_errors=True)  # an earlier round's
     folder.mkdir()
     mp4s: dict[int, Path] = {}
     cpu = 0.0
@@ -482,7 +490,7 @@ def run_remux(clip: Clip, work: Path, preset: str, segment_seconds: int) -> tupl
             with_audio=probe.has_audio,
             opts=opts,
         )
-        argv = [a for a in argv if a not in ("-progress", "pipe:1")]
+        argv = [FFMPEG, *(a for a in argv[1:] if a not in ("-progress", "pipe:1"))]
         with LoadMeter() as load:
             wall, cpu, rss = run_timed(argv)
         rows.append([clip.name, f"{label} ({preset})", wall, cpu, rss, load.foreign_share])
@@ -736,6 +744,9 @@ def main() -> int:
     parser.add_argument("--ssim-every", type=int, default=0, help="SSIM on every n-th frame")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument(
+        "--repeat", type=int, default=1, help="rounds of (a) and (b); speed-ups are medians"
+    )
+    parser.add_argument(
         "--realtime", action="store_true", help="run every way under SCHED_FIFO (shared machine)"
     )
     parser.add_argument(
@@ -797,8 +808,9 @@ def _cpu_model() -> str:
 
 
 def _ffmpeg_version() -> str:
-    out = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True).stdout
-    return out.splitlines()[0].split(" Copyright")[0] if out else "ffmpeg ?"
+    out = subprocess.run([FFMPEG, "-version"], capture_output=True, text=True).stdout
+    version = out.splitlines()[0].split(" Copyright")[0] if out else "ffmpeg ?"
+    return f"{version} ({FFMPEG})"
 
 
 def bench(args, seconds, size, work, base_env, chunk_env, ssim_every):
@@ -835,10 +847,13 @@ def bench(args, seconds, size, work, base_env, chunk_env, ssim_every):
             runs = runs[1:]
         if "openpress" not in parts:
             runs = runs[:1] if "mediacms" in parts else []
-        for title, fn in runs:
+        # Rounds alternate the ways, so a slow spell of the machine hits them alike.
+        for round_no, (title, fn) in itertools.product(range(1, args.repeat + 1), runs):
             wait_quiet(threshold=args.quiet_share, max_wait=args.max_wait)
-            print(f"[{name}] {title}", flush=True)
+            of = f" (round {round_no} of {args.repeat})" if args.repeat > 1 else ""
+            print(f"[{name}] {title}{of}", flush=True)
             r = fn()
+            r.extra["round"] = round_no
             results.append(r)
             note(
                 f"wall {r.wall:.1f} s, encode {r.encode:.1f} s, CPU {r.cpu:.1f} s, "
@@ -903,25 +918,54 @@ def report_runs(results, seconds, size, ssim_every) -> None:
     print(f"\n## Renditions (video kb/s from the HLS folder; SSIM every {ssim_every} frame(s))\n")
     rows = []
     for r in results:
+        if r.extra.get("round", 1) > 1:
+            continue  # the same settings on the same clip: the first round's renditions stand
         for rung, (kbps, ssim) in sorted(r.renditions.items(), key=lambda kv: int(kv[0][:-1])):
             rows.append([r.clip, r.way, r.preset, rung, fmt(kbps, 0), fmt(ssim, 4)])
     print(table(RENDITION_COLUMNS, rows))
     print("\n## Speed-ups over (a) at the same preset and CRF (target >= 1.30x)\n")
+    print(speedups(results))
+
+
+def speedups(results: list[Result]) -> str:
+    """Per clip and (b) preset: (a) over (b), each (b) run against the (a) run of its round.
+
+    With several rounds the figure is the median ratio, with the lowest and highest after it.
+    """
+    lines = []
     for clip in dict.fromkeys(r.clip for r in results):
-        a = next((r for r in results if r.clip == clip and r.way.startswith("(a)")), None)
-        if a is None:
+        ours = [r for r in results if r.clip == clip]
+        theirs = {r.extra.get("round", 1): r for r in ours if r.way.startswith("(a)")}
+        if not theirs:
             continue
-        for b in (r for r in results if r.clip == clip and r.way.startswith("(b)")):
-            print(
-                f"{clip:5} {b.preset:9} encode {a.encode / b.encode:.2f}x, "
-                f"end to end {a.wall / b.wall:.2f}x, CPU {a.cpu / b.cpu:.2f}x "
-                f"(first playable {b.first_play:.1f} s vs {a.first_play:.1f} s)"
+        for preset in dict.fromkeys(r.preset for r in ours if r.way.startswith("(b)")):
+            pairs = [
+                (theirs[b.extra.get("round", 1)], b)
+                for b in ours
+                if b.way.startswith("(b)")
+                and b.preset == preset
+                and b.extra.get("round", 1) in theirs
+            ]
+
+            def ratio(key, pairs=pairs):
+                values = sorted(key(a) / key(b) for a, b in pairs)
+                text = f"{statistics.median(values):.2f}x"
+                if len(values) > 1:
+                    text += f" ({values[0]:.2f}-{values[-1]:.2f})"
+                return text
+
+            first_b = statistics.median(b.first_play for _, b in pairs)
+            first_a = statistics.median(a.first_play for a, _ in pairs)
+            rounds = f", {len(pairs)} rounds" if len(pairs) > 1 else ""
+            lines.append(
+                f"{clip:5} {preset:9} encode {ratio(lambda r: r.encode)}, "
+                f"end to end {ratio(lambda r: r.wall)}, CPU {ratio(lambda r: r.cpu)} "
+                f"(first playable {first_b:.1f} s vs {first_a:.1f} s{rounds})"
             )
-        remux = next(
-            (r.extra["remux"] for r in results if r.clip == clip and r.extra.get("remux")), ""
-        )
+        remux = next((r.extra["remux"] for r in ours if r.extra.get("remux")), "")
         if remux:
-            print(f"{clip:5} remux decision: {remux}")
+            lines.append(f"{clip:5} remux decision: {remux}")
+    return "\n".join(lines)
 
 
 def report_chunked(chunked) -> None:

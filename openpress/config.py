@@ -191,6 +191,14 @@ VARIABLES: tuple[Var, ...] = (
         group="encoding",
     ),
     Var(
+        "FFMPEG_BINARY",
+        "",
+        "The ffmpeg that encodes. Empty: the FFmpeg build inside the imageio-ffmpeg package "
+        "(FFmpeg 7 or newer, whose threaded pipeline keeps both cores busy for the one-process "
+        "ladder), or `ffmpeg` on PATH when that package has none for this machine.",
+        group="encoding",
+    ),
+    Var(
         "ENCODE_FFMPEG_THREADS",
         "0",
         "Threads of one ffmpeg process; 0 means two (one encode per two cores).",

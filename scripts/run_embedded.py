@@ -36,7 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 GRACE_SECONDS = 20
 FFMPEG_HELP = (
-    "ffmpeg and ffprobe are needed to encode uploads and were not found on PATH.\n"
+    "ffprobe (and ffmpeg, unless the imageio-ffmpeg package brought one) is needed to encode\n"
+    "uploads and was not found on PATH.\n"
     "Install them with:  sudo apt-get install -y ffmpeg\n"
     "(or start without encoding: make run RUN_ARGS=--no-ffmpeg-check)"
 )
@@ -47,7 +48,12 @@ def say(message: str) -> None:
 
 
 def check_ffmpeg() -> bool:
-    return all(shutil.which(tool) for tool in ("ffmpeg", "ffprobe"))
+    """ffprobe on PATH, and the ffmpeg the encoders will run (media_app/encoding/runner.py)."""
+    sys.path.insert(0, str(ROOT))
+    from media_app.encoding.runner import resolve_ffmpeg
+
+    ffmpeg = resolve_ffmpeg(os.environ.get("FFMPEG_BINARY", ""))
+    return all(shutil.which(tool) for tool in (ffmpeg, "ffprobe"))
 
 
 def port_is_free(host: str, port: int) -> bool:

@@ -3,12 +3,21 @@
 A child process must never outlive the worker that started it: on Linux it gets SIGKILL when
 its parent dies (``PR_SET_PDEATHSIG``), so a worker killed mid-encode leaves no orphan ffmpeg
 writing into a directory the next attempt is rebuilding.
+
+Argument lists name their tool (``ffmpeg``, ``ffprobe``); which ffmpeg binary runs is decided
+here, once for every caller: ``FFMPEG_BINARY`` when set, else the build that the imageio-ffmpeg
+package carries (FFmpeg 7 or newer: since 7.0 ffmpeg runs its decoder, filters and every encoder
+in threads of their own, which the one-process ladder needs to keep both cores busy; Debian 12's
+5.1 calls them one after another from one thread, measured in ``docs/performance.md``), else
+``ffmpeg`` on PATH. ffprobe is always PATH's: only ffmpeg is bundled.
 """
 
 from __future__ import annotations
 
 import ctypes
+import functools
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -25,9 +34,41 @@ class ToolFailed(Exception):
     """A tool exited non-zero; ``tail`` holds the end of what it printed."""
 
     def __init__(self, argv: list[str], returncode: int, tail: str):
-        super().__init__(f"{argv[0]} exited with {returncode}: {tail[-300:]}")
+        super().__init__(f"{os.path.basename(argv[0])} exited with {returncode}: {tail[-300:]}")
         self.returncode = returncode
         self.tail = tail
+
+
+def ffmpeg_binary() -> str:
+    """The ffmpeg binary every encode runs (see the module's docstring)."""
+    from django.conf import settings
+
+    return resolve_ffmpeg(settings.FFMPEG_BINARY)
+
+
+def resolve_ffmpeg(configured: str) -> str:
+    """The binary for a ``FFMPEG_BINARY`` value: itself, or when empty the bundled one or PATH's."""
+    return configured or bundled_ffmpeg() or "ffmpeg"
+
+
+@functools.cache
+def bundled_ffmpeg() -> str | None:
+    """imageio-ffmpeg's binary for this platform, or ``None`` without the package or a build."""
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        return None
+    try:
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except RuntimeError:
+        return None
+
+
+def tool_argv(argv: list[str]) -> list[str]:
+    """``argv`` with its tool name replaced by the binary that runs it."""
+    if argv and argv[0] == "ffmpeg":
+        return [ffmpeg_binary(), *argv[1:]]
+    return argv
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child
@@ -38,6 +79,7 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child
 
 def run(argv: list[str], *, timeout: float = 300) -> str:
     """Run a short tool; its stdout, or :class:`ToolFailed`."""
+    argv = tool_argv(argv)
     logger.debug("running %s", " ".join(argv))
     try:
         proc = subprocess.run(
@@ -49,6 +91,8 @@ def run(argv: list[str], *, timeout: float = 300) -> str:
         )
     except subprocess.TimeoutExpired as exc:
         raise ToolFailed(argv, -1, f"timed out after {timeout:.0f} s") from exc
+    except OSError as exc:  # not installed, not executable
+        raise ToolFailed(argv, -1, f"cannot start {argv[0]}: {exc.strerror}") from exc
     if proc.returncode != 0:
         raise ToolFailed(argv, proc.returncode, proc.stderr.decode(errors="replace")[-2000:])
     return proc.stdout.decode(errors="replace")
@@ -67,14 +111,18 @@ def run_with_progress(
     written at that pace, not at ffmpeg's); ``on_tick()`` on each progress block (cheap checks,
     such as whether the first segments can be published).
     """
+    argv = tool_argv(argv)
     logger.info("running %s", " ".join(argv))
     with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(
-            argv,
-            stdout=subprocess.PIPE,
-            stderr=err,
-            preexec_fn=_die_with_parent,
-        )
+        try:
+            proc = subprocess.Popen(
+                argv,
+                stdout=subprocess.PIPE,
+                stderr=err,
+                preexec_fn=_die_with_parent,
+            )
+        except OSError as exc:  # not installed, not executable
+            raise ToolFailed(argv, -1, f"cannot start {argv[0]}: {exc.strerror}") from exc
         last = 0.0
         done = 0.0
         try:

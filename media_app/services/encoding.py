@@ -280,7 +280,13 @@ def _prepare(media: Media, run_token: str) -> Plan | None:
 
 
 def _frame(src: str, dst: str, at: float, width: int) -> None:
-    runner.run(ffmpeg.frame_argv(src=src, dst=dst, at=at, max_width=width), timeout=300)
+    try:
+        runner.run(ffmpeg.frame_argv(src=src, dst=dst, at=at, max_width=width), timeout=300)
+    except ToolFailed:
+        if at <= 0:
+            raise
+        # Seeking past the last decodable frame: ffmpeg 7 and newer fail ("nothing was written")
+        # where 5.1 wrote an empty file. Either way the first frame is tried below.
     if not os.path.exists(dst) or os.path.getsize(dst) == 0:
         # Past the last decodable frame (very short or damaged files): take the first one.
         runner.run(ffmpeg.frame_argv(src=src, dst=dst, at=0, max_width=width), timeout=300)

@@ -35,7 +35,9 @@ def _ffmpeg_on(path_part: str) -> list[int]:
         except OSError:
             continue
         mine = any(path_part.encode() in part for part in cmd)
-        if cmd and cmd[0].endswith(b"ffmpeg") and state != "Z" and mine:
+        # The bundled build's name is ffmpeg-<platform>-v<version>.
+        tool = os.path.basename(cmd[0]) if cmd else b""
+        if tool.startswith(b"ffmpeg") and state != "Z" and mine:
             pids.append(int(entry))
     return pids
 
@@ -72,6 +74,7 @@ def test_worker_killed_mid_encode_then_another_worker_finishes(tmp_path):
         wait_for(lambda: _reload(media).hls_file, timeout=30, message="early master playlist")
         early = hls.parse_master(Path(default_storage.path(media.hls_file)).read_text())
         assert early.variants and early.variants[0].resolution == (426, 240)
+        assert _ffmpeg_on(media.uid.hex), "the victim's ffmpeg is not running"
         os.killpg(victim.pid, signal.SIGKILL)
         victim.wait(timeout=10)
     assert segment.parent.parent.name == first_run
