@@ -344,8 +344,8 @@ BUFSIZE_SECONDS = 2
 def remux_candidate(probe: Probe, rungs: list[Rung]) -> tuple[Rung | None, str]:
     """The rung the source's video stream could be, as it is, and why (or why not).
 
-    Only what the stream header tells; the keyframes and the bitrate over time are checked by
-    :func:`remux_check` on the packets.
+    Only what the stream header tells (its average bitrate included); the keyframes and the
+    bitrate over time are checked by :func:`remux_check` on the packets.
     """
     v = probe.video
     if v is None:
@@ -373,6 +373,10 @@ def remux_candidate(probe: Probe, rungs: list[Rung]) -> tuple[Rung | None, str]:
     rung = next((r for r in rungs if (r.width, r.height) == (v.width, v.height)), None)
     if rung is None:
         return None, f"{v.width}x{v.height} is not a ladder size"
+    # The stream's own average (from its size and duration) settles most uploads at once,
+    # without reading every packet: phone video is usually far above the caps.
+    if v.bitrate > rung.max_kbps * 1000:
+        return None, f"{v.bitrate // 1000} kb/s is above the {rung.max_kbps} kb/s cap"
     return rung, "web-ready H.264"
 
 

@@ -96,6 +96,7 @@ RUNGS = [Rung("240p", 240, 426, 450), Rung("360p", 360, 640, 750)]
         {"field_order": "tt"},
         {"fps": Fraction(30000, 1001), "r_fps": Fraction(60)},
         {"width": 480},
+        {"bitrate": 751_000},  # above the 360p cap on average: no need to read the packets
     ],
 )
 def test_only_a_web_ready_stream_at_a_ladder_size_is_a_candidate(change):
