@@ -71,7 +71,15 @@ export function errorText(body: unknown, fallback: string): string {
   return fallback;
 }
 
-export async function api<T>(path: string, options: { method?: string; body?: unknown } = {}): Promise<T> {
+/** The detail of one media: its fields and its file links (signed and expiring where hidden). */
+export function mediaDetailPath(friendlyToken: string): string {
+  return `/api/v1/media/${encodeURIComponent(friendlyToken)}`;
+}
+
+export async function api<T>(
+  path: string,
+  options: { method?: string; body?: unknown; cache?: RequestCache } = {},
+): Promise<T> {
   const method = options.method ?? "GET";
   const headers: Record<string, string> = { Accept: "application/json" };
   if (options.body !== undefined) headers["Content-Type"] = "application/json";
@@ -80,6 +88,7 @@ export async function api<T>(path: string, options: { method?: string; body?: un
     method,
     headers,
     credentials: "same-origin",
+    cache: options.cache,
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
   });
   if (!response.ok) {

@@ -1,7 +1,8 @@
 import Hls from "hls.js";
-import { type KeyboardEvent, useCallback, useEffect, useRef, useState } from "react";
-import type { MediaDetail } from "../api";
-import { AUTO, type Level, levelLabel } from "../lib/quality";
+import { type KeyboardEvent, useEffect, useRef, useState } from "react";
+import { type MediaDetail, api, mediaDetailPath } from "../api";
+import { LinkRefresher, hlsLinkRefused, linkRefused, videoErrorMayBeLink } from "../lib/linkRefresh";
+import { AUTO, type Level, levelLabel, sameLevel } from "../lib/quality";
 import { bestMp4, chooseSource } from "../lib/sources";
 import { QualityMenu } from "./QualityMenu";
 import { ScrubBar } from "./ScrubBar";
@@ -16,85 +17,229 @@ const SHORTCUTS: [string, string][] = [
   ["F", "full screen"],
 ];
 
+const UNPLAYABLE = "This media cannot be played right now. Try again later.";
+
+/** Where playback stood, carried over when the player swaps to fresh links. */
+type Resume = { time: number; playing: boolean; rate: number };
+
+function resumeFrom(el: HTMLVideoElement): Resume {
+  // A player that ran dry waiting for a refused segment is still playing, not paused.
+  return { time: el.currentTime, playing: !el.paused && !el.ended, rate: el.playbackRate };
+}
+
+/** Loading a new source resets the position, the speed and pauses: put them back. */
+function resume(el: HTMLVideoElement, at: Resume, seek: boolean) {
+  if (seek) el.currentTime = at.time;
+  el.playbackRate = at.rate;
+  if (at.playing) void el.play().catch(() => undefined); // a browser may refuse: the viewer plays
+}
+
+/** The HTTP status a file's link gets now (the video element never tells); 0 when unreachable. */
+async function linkStatus(url: string): Promise<number> {
+  try {
+    const response = await fetch(url, {
+      headers: { Range: "bytes=0-0" },
+      credentials: "same-origin",
+      cache: "no-store",
+    });
+    void response.body?.cancel();
+    return response.status;
+  } catch {
+    return 0;
+  }
+}
+
 type Props = { media: MediaDetail; onPlay?: () => void };
 
 export function Player({ media, onPlay }: Props) {
   const source = chooseSource(media);
+  // The detail fetched again when the page's signed links were refused (lib/linkRefresh.ts):
+  // its links replace the page's for the video, the poster and the scrub preview.
+  const [fresh, setFresh] = useState<MediaDetail | null>(null);
+  const shown = fresh ?? media;
+  const latest = useRef(shown);
+  latest.current = shown;
   const wrapper = useRef<HTMLDivElement>(null);
   const video = useRef<HTMLVideoElement>(null);
   const hls = useRef<Hls | null>(null);
   const [levels, setLevels] = useState<Level[]>([]);
   const [chosen, setChosen] = useState(AUTO);
+  // The rendition the viewer picked, kept apart from hls.js, which drops a manual choice when a
+  // load fails on it (as a refused link does) and whose indexes change with a new master.
+  const wanted = useRef<Level | null>(null);
   const [playing, setPlaying] = useState(-1);
   const [engine, setEngine] = useState<"hls.js" | "native" | "mp4" | "">("");
   const [problem, setProblem] = useState("");
   const [help, setHelp] = useState(false);
 
-  const fallBackToMp4 = useCallback(
-    (why: string) => {
-      const el = video.current;
-      const mp4 = bestMp4(media);
-      hls.current?.destroy();
-      hls.current = null;
-      setLevels([]);
-      if (el && mp4) {
-        el.src = mp4;
-        setEngine("mp4");
-      } else {
-        setProblem(why);
-      }
-    },
-    [media],
-  );
-
   useEffect(() => {
     const el = video.current;
     if (!el) return;
     setProblem("");
-    if (source.kind === "mp4") {
-      el.src = source.url;
-      setEngine("mp4");
-      return;
-    }
-    if (source.kind !== "hls") return;
-    if (Hls.isSupported()) {
-      const player = new Hls({ capLevelToPlayerSize: true });
-      hls.current = player;
-      player.on(Hls.Events.MANIFEST_PARSED, () => {
-        setLevels(player.levels.map((l) => ({ height: l.height, bitrate: l.bitrate })));
+    setFresh(null);
+    latest.current = media;
+    if (source.kind !== "hls" && source.kind !== "mp4") return;
+    let live = true;
+    let player: Hls | null = null;
+    // What the element plays by itself (no hls.js): its errors are checked for refused links.
+    let direct: "mp4" | "native" | null = null;
+    const links = new LinkRefresher();
+
+    const stopHls = () => {
+      player?.destroy();
+      player = null;
+      hls.current = null;
+    };
+
+    const playDirect = (kind: "mp4" | "native", url: string, at: Resume | null) => {
+      direct = kind;
+      el.src = url;
+      setEngine(kind);
+      if (!at) return;
+      const restore = () => live && direct === kind && resume(el, at, true);
+      el.addEventListener("loadedmetadata", restore, { once: true });
+    };
+
+    const fallBackToMp4 = (why: string) => {
+      stopHls();
+      setLevels([]);
+      const mp4 = bestMp4(latest.current);
+      if (mp4) {
+        playDirect("mp4", mp4, null);
+      } else {
+        direct = null;
+        setProblem(why);
+      }
+    };
+
+    /** A link was refused: fetch the detail again and hand the fresh links to ``swap``, at most
+     * once per refusal wave; ``giveUp`` when none come or the fresh ones are refused too. */
+    const refresh = (swap: (detail: MediaDetail) => void, giveUp: () => void) => {
+      const verdict = links.refused(performance.now());
+      if (verdict === "busy") return;
+      if (verdict === "give-up") {
+        giveUp();
+        return;
+      }
+      void api<MediaDetail>(mediaDetailPath(media.friendly_token), { cache: "no-store" })
+        .then(
+          (body): MediaDetail | null => ({ ...body, friendly_token: media.friendly_token }),
+          () => null,
+        )
+        .then((detail) => {
+          links.settled(performance.now());
+          if (!live) return;
+          if (!detail) {
+            giveUp();
+            return;
+          }
+          latest.current = detail;
+          setFresh(detail);
+          swap(detail);
+        });
+    };
+
+    const startHls = (url: string, at: Resume | null, keep: Level | null) => {
+      const next = new Hls({ capLevelToPlayerSize: true, startPosition: at ? at.time : -1 });
+      player = next;
+      hls.current = next;
+      next.on(Hls.Events.MANIFEST_PARSED, () => {
+        const found = next.levels.map((l) => ({ height: l.height, bitrate: l.bitrate }));
+        setLevels(found);
+        if (!at) return;
+        // Before loading starts, so the chosen rendition is also the one it starts with.
+        const level = sameLevel(found, keep);
+        if (level !== AUTO) next.loadLevel = level;
+        else wanted.current = null;
+        setChosen(level);
+        resume(el, at, false); // hls.js itself starts at startPosition
       });
-      player.on(Hls.Events.LEVEL_SWITCHED, (_event, data) => setPlaying(data.level));
+      next.on(Hls.Events.LEVEL_SWITCHED, (_event, data) => setPlaying(data.level));
       let mediaRecoveries = 0;
-      player.on(Hls.Events.ERROR, (_event, data) => {
+      next.on(Hls.Events.ERROR, (_event, data) => {
+        if (hlsLinkRefused(data)) {
+          // Its other requests would be refused too; what is buffered plays on meanwhile.
+          next.stopLoad();
+          refresh(
+            (detail) => {
+              if (player !== next) return; // it fell back to the MP4 meanwhile
+              const renewed = chooseSource(detail);
+              if (renewed.kind !== "hls") {
+                fallBackToMp4(UNPLAYABLE);
+                return;
+              }
+              const at = resumeFrom(el);
+              stopHls();
+              startHls(renewed.url, at, wanted.current);
+            },
+            () => fallBackToMp4(UNPLAYABLE),
+          );
+          return;
+        }
         if (!data.fatal) return;
         if (data.type === Hls.ErrorTypes.NETWORK_ERROR && data.details !== Hls.ErrorDetails.MANIFEST_LOAD_ERROR) {
-          player.startLoad();
+          next.startLoad();
         } else if (data.type === Hls.ErrorTypes.MEDIA_ERROR && mediaRecoveries < 2) {
           mediaRecoveries += 1;
-          player.recoverMediaError();
+          next.recoverMediaError();
         } else {
-          fallBackToMp4("This media cannot be played right now. Try again later.");
+          fallBackToMp4(UNPLAYABLE);
         }
       });
-      player.loadSource(source.url);
-      player.attachMedia(el);
+      next.loadSource(url);
+      next.attachMedia(el);
       setEngine("hls.js");
-      return () => {
-        player.destroy();
-        hls.current = null;
-      };
+    };
+
+    // Whether the viewer had it playing: by the time an error reaches us, Chrome's own controls
+    // have paused the element (their "pause" event follows).
+    let meantToPlay = !el.paused;
+    const onPlayEvent = () => (meantToPlay = true);
+    const onPauseEvent = () => (meantToPlay = false);
+    const onVideoError = () => {
+      const kind = direct;
+      if (!kind || !videoErrorMayBeLink(el.error?.code)) return;
+      const at = { ...resumeFrom(el), playing: meantToPlay && !el.ended };
+      void linkStatus(el.currentSrc || el.src).then((status) => {
+        if (!live || direct !== kind || !linkRefused(status)) return;
+        refresh(
+          (detail) => {
+            const renewed = chooseSource(detail);
+            const url = kind === "mp4" ? bestMp4(detail) : renewed.kind === "hls" ? renewed.url : null;
+            if (url) playDirect(kind, url, at);
+            else if (kind === "native") fallBackToMp4(UNPLAYABLE);
+            else setProblem(UNPLAYABLE);
+          },
+          () => (kind === "native" ? fallBackToMp4(UNPLAYABLE) : setProblem(UNPLAYABLE)),
+        );
+      });
+    };
+    el.addEventListener("play", onPlayEvent);
+    el.addEventListener("pause", onPauseEvent);
+    el.addEventListener("error", onVideoError);
+
+    if (source.kind === "mp4") {
+      playDirect("mp4", source.url, null);
+    } else if (Hls.isSupported()) {
+      startHls(source.url, null, null);
+    } else if (el.canPlayType("application/vnd.apple.mpegurl")) {
+      playDirect("native", source.url, null); // Safari plays HLS itself (and picks the quality itself)
+    } else {
+      fallBackToMp4("Your browser cannot play this media.");
     }
-    if (el.canPlayType("application/vnd.apple.mpegurl")) {
-      el.src = source.url; // Safari plays HLS itself (and picks the quality itself)
-      setEngine("native");
-      return;
-    }
-    fallBackToMp4("Your browser cannot play this media.");
+    return () => {
+      live = false;
+      el.removeEventListener("play", onPlayEvent);
+      el.removeEventListener("pause", onPauseEvent);
+      el.removeEventListener("error", onVideoError);
+      stopHls();
+    };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [source.kind, "url" in source ? source.url : ""]);
 
   const choose = (value: number) => {
     setChosen(value);
+    wanted.current = levels[value] ?? null;
     if (hls.current) hls.current.currentLevel = value;
   };
 
@@ -183,14 +328,14 @@ export function Player({ media, onPlay }: Props) {
         playsInline
         preload="metadata"
         aria-label={media.title}
-        poster={media.poster_url ?? undefined}
+        poster={shown.poster_url ?? undefined}
         onPlay={onPlay}
       >
         {(media.subtitles_info ?? []).map((track, i) => (
           <track key={track.src} kind="captions" src={track.src} srcLang={track.srclang} label={track.label} default={i === 0} />
         ))}
       </video>
-      <ScrubBar video={video} spritesVtt={media.sprites_vtt_url} />
+      <ScrubBar video={video} spritesVtt={shown.sprites_vtt_url} />
       <div className="player-bar">
         <QualityMenu levels={levels} chosen={chosen} playing={playing} onChoose={choose} />
         <span className="player-status" aria-live="polite">

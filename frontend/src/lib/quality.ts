@@ -20,3 +20,17 @@ export function qualityOptions(levels: Level[], playing: number): QualityOption[
   const auto = now ? `Auto (${levelLabel(now)})` : "Auto";
   return [{ value: AUTO, label: auto }, ...options];
 }
+
+/** The index in ``levels`` of the rendition ``wanted`` (same height, the nearest bitrate), or
+ * AUTO when there is none: a manual choice carried over to a reloaded master playlist, whose
+ * renditions may be more (the ladder still encoding) or in another order. */
+export function sameLevel(levels: Level[], wanted: Level | null | undefined): number {
+  if (!wanted) return AUTO;
+  let best = AUTO;
+  for (const [index, level] of levels.entries()) {
+    if (level.height !== wanted.height) continue;
+    const gap = Math.abs(level.bitrate - wanted.bitrate);
+    if (best === AUTO || gap < Math.abs(levels[best].bitrate - wanted.bitrate)) best = index;
+  }
+  return best;
+}

@@ -1,5 +1,5 @@
 import { type FormEvent, useEffect, useState } from "react";
-import { ApiError, type MediaDetail, type Viewer, api } from "../api";
+import { ApiError, type MediaDetail, type Viewer, api, mediaDetailPath } from "../api";
 import { Comments } from "../components/Comments";
 import { MediaList } from "../components/MediaGrid";
 import { Player } from "../components/Player";
@@ -70,7 +70,7 @@ function Actions({ media }: { media: MediaDetail }) {
 }
 
 export default function Watch({ props, viewer }: { props: Props; viewer: Viewer }) {
-  const url = `/api/v1/media/${encodeURIComponent(props.friendly_token)}`;
+  const url = mediaDetailPath(props.friendly_token);
   const { data, error, reload } = useFetch<MediaDetail>(url);
   const media = data ? { ...data, friendly_token: props.friendly_token } : null;
 
