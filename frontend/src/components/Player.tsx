@@ -2,6 +2,7 @@ import Hls from "hls.js";
 import { type KeyboardEvent, useEffect, useRef, useState } from "react";
 import { type MediaDetail, api, mediaDetailPath } from "../api";
 import { LinkRefresher, hlsLinkRefused, linkRefused, videoErrorMayBeLink } from "../lib/linkRefresh";
+import { networkRetryDelay } from "../lib/networkRetry";
 import { AUTO, type Level, levelLabel, sameLevel } from "../lib/quality";
 import { bestMp4, chooseSource } from "../lib/sources";
 import { QualityMenu } from "./QualityMenu";
@@ -156,6 +157,8 @@ export function Player({ media, onPlay }: Props) {
       });
       next.on(Hls.Events.LEVEL_SWITCHED, (_event, data) => setPlaying(data.level));
       let mediaRecoveries = 0;
+      let networkRetries = 0;
+      next.on(Hls.Events.FRAG_LOADED, () => (networkRetries = 0)); // loading works again
       next.on(Hls.Events.ERROR, (_event, data) => {
         if (hlsLinkRefused(data)) {
           // Its other requests would be refused too; what is buffered plays on meanwhile.
@@ -177,8 +180,15 @@ export function Player({ media, onPlay }: Props) {
           return;
         }
         if (!data.fatal) return;
-        if (data.type === Hls.ErrorTypes.NETWORK_ERROR && data.details !== Hls.ErrorDetails.MANIFEST_LOAD_ERROR) {
-          next.startLoad();
+        const retryIn =
+          data.type === Hls.ErrorTypes.NETWORK_ERROR && data.details !== Hls.ErrorDetails.MANIFEST_LOAD_ERROR
+            ? networkRetryDelay(networkRetries + 1)
+            : null;
+        if (retryIn !== null) {
+          networkRetries += 1;
+          window.setTimeout(() => {
+            if (player === next) next.startLoad(); // unless it was replaced or stopped meanwhile
+          }, retryIn);
         } else if (data.type === Hls.ErrorTypes.MEDIA_ERROR && mediaRecoveries < 2) {
           mediaRecoveries += 1;
           next.recoverMediaError();
