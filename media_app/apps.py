@@ -7,4 +7,4 @@ class MediaAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from media_app import signals  # noqa: F401 - connects the cache invalidation
+        from media_app import checks, signals  # noqa: F401 - registers checks, connects signals
