@@ -34,6 +34,7 @@ Usage::
 
     .venv/bin/python bench/encode.py            # 60-s 1080p clips (about 25 minutes on 2 cores)
     .venv/bin/python bench/encode.py --quick    # 10-s 480p clips, a smoke run
+    .venv/bin/python bench/encode.py --realtime --repeat 3   # shared box: median of 3 rounds
 
 DATABASE_URL: used if set (migrated, not dropped); otherwise a throwaway database
 ``op_bench_<pid>`` is created on BENCH_POSTGRES (default postgres://postgres@127.0.0.1:5432)

@@ -194,8 +194,8 @@ VARIABLES: tuple[Var, ...] = (
         "FFMPEG_BINARY",
         "",
         "The ffmpeg that encodes. Empty: the FFmpeg build inside the imageio-ffmpeg package "
-        "(FFmpeg 7 or newer, whose threaded pipeline keeps both cores busy for the one-process "
-        "ladder), or `ffmpeg` on PATH when that package has none for this machine.",
+        "(FFmpeg 7 or newer, which runs each encoder of the one-process ladder in its own "
+        "thread), or `ffmpeg` on PATH when that package has none for this machine.",
         group="encoding",
     ),
     Var(

@@ -7,9 +7,9 @@ writing into a directory the next attempt is rebuilding.
 Argument lists name their tool (``ffmpeg``, ``ffprobe``); which ffmpeg binary runs is decided
 here, once for every caller: ``FFMPEG_BINARY`` when set, else the build that the imageio-ffmpeg
 package carries (FFmpeg 7 or newer: since 7.0 ffmpeg runs its decoder, filters and every encoder
-in threads of their own, which the one-process ladder needs to keep both cores busy; Debian 12's
-5.1 calls them one after another from one thread, measured in ``docs/performance.md``), else
-``ffmpeg`` on PATH. ffprobe is always PATH's: only ffmpeg is bundled.
+in threads of their own, where Debian 12's 5.1 calls them one after another from one thread; the
+one-process ladder gained a few percent from it, see ``docs/performance.md``), else ``ffmpeg`` on
+PATH. ffprobe is always PATH's: only ffmpeg is bundled.
 """
 
 from __future__ import annotations
