@@ -1,0 +1,8 @@
+"""Placeholder: two-factor enforcement (issue 13). Operations are filled in by the work that needs them."""
+
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("media_app", "0010_upload_quota")]
+    operations = []
