@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 RUN_ARGS ?=
 
 .PHONY: venv run frontend test lint format check check-migrations schema check-schema \
-	env-example check-env-example render-deploy check-deploy
+	env-example check-env-example render-deploy check-deploy system-check-run system-check-test
 
 venv: $(STAMP)
 $(STAMP): pyproject.toml
@@ -33,16 +33,23 @@ FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/vite.
 frontend: frontend/dist/.vite/manifest.json
 frontend/node_modules/.package-lock.json: frontend/package.json frontend/package-lock.json
 	@command -v npm >/dev/null || { \
-	  echo "npm is needed to build the frontend: sudo apt-get install -y nodejs npm"; exit 1; }
+	  echo "npm is needed to build the frontend: see scripts/system-packages.txt"; exit 1; }
 	cd frontend && npm ci --no-audit --no-fund
 	touch $@
 frontend/dist/.vite/manifest.json: frontend/node_modules/.package-lock.json $(FRONTEND_SOURCES)
 	cd frontend && npm run build
 
-run: venv frontend
-	$(PY) scripts/run_embedded.py $(RUN_ARGS)
+# What the machine needs (scripts/system-packages.txt), checked before anything is built or
+# started: the missing commands are named with the apt line. SYSTEM_CHECK=warn only says it.
+SYSTEM_CHECK ?= strict
+WARN_ONLY := $(if $(filter warn,$(SYSTEM_CHECK)),--warn-only)
+system-check-run system-check-test: system-check-%:
+	@$(PYTHON) scripts/check_system.py $* $(WARN_ONLY)
 
-test: venv frontend
+run: system-check-run venv frontend
+	$(PY) scripts/run_embedded.py $(if $(WARN_ONLY),--no-system-check) $(RUN_ARGS)
+
+test: system-check-test venv frontend
 	cd frontend && npm test
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
 
+from media_app import views_accounts
 from media_app.models import (
     Category,
     Comment,
@@ -20,8 +21,14 @@ from media_app.models import (
     User,
 )
 from media_app.services import media as media_services
+from media_app.services import mfa as mfa_services
+from media_app.services import users as user_services
 from media_app.services import verification as verification_services
 from media_app.services.errors import ServiceError
+
+# The admin has no login of its own: /admin/login/ hands over to the site's, which asks for the
+# second factor (media_app/views_accounts.py).
+admin.site.login = views_accounts.admin_login
 
 
 def _each(modeladmin, request, queryset, action, done: str) -> None:
@@ -61,6 +68,7 @@ class UserAdmin(BaseUserAdmin):
     )
     search_fields = ("username", "name", "email", "verified_outlet")
     ordering = ("-date_added",)
+
     fieldsets = (
         *BaseUserAdmin.fieldsets,
         (
@@ -78,10 +86,49 @@ class UserAdmin(BaseUserAdmin):
                     "advanced_user",
                     "email_is_verified",
                     "allow_contact",
+                    "role_granted_at",
                 )
             },
         ),
     )
+
+    readonly_fields = ("role_granted_at",)
+    actions = ("reset_second_factor",)
+
+    def _may_write(self, request, obj) -> bool:
+        """The account rule of services/users.py for staff who are not admins: the admin's form
+        changes roles and credentials together, so it is checked as a change of roles."""
+        if obj is None:
+            return True
+        try:
+            user_services.user_check_write(
+                by=request.user, user=obj, change=user_services.AccountChange.ROLES
+            )
+        except PermissionDenied:
+            return False
+        return True
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._may_write(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._may_write(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        # Granting a role here starts the two-factor grace period like everywhere else.
+        before = User.objects.filter(pk=obj.pk).first() if obj.pk else None
+        mfa_services.mfa_role_changed(user=obj, held_a_role=bool(before and before.holds_a_role))
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Reset second factor (a lost phone or key)")
+    def reset_second_factor(self, request, queryset):
+        _each(
+            self,
+            request,
+            queryset,
+            lambda u: mfa_services.mfa_reset(user=u, by=request.user),
+            "second factors reset",
+        )
 
 
 @admin.register(JournalistVerification)
@@ -161,6 +208,9 @@ class MediaAdmin(admin.ModelAdmin):
         "likes",
         "dislikes",
         "reported_times",
+        "hiding_reports",
+        "reports_cleared_at",
+        "reports_notified_at",
         "edit_date",
         "media_info",
     )

@@ -7,4 +7,4 @@ class MediaAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from media_app import checks, signals  # noqa: F401 - registers checks, connects signals
+        from media_app import checks, logins, signals  # noqa: F401 - checks, receivers

@@ -11,6 +11,12 @@ visitor for :data:`PUBLIC_VERDICT_SECONDS`; any other answer is personal and nev
 only public media saves the round trip to Python. Files of unlisted media are served to anyone
 who has their address, as the media itself is to anyone who has its link.
 
+An original (the file as uploaded, with whatever it carries: GPS, device serials, a PDF's
+author) is served by a stricter rule, :func:`~media_app.selectors.media.original_allowed`: its
+owner and editors always, anyone else only when downloads are allowed and the encode succeeded.
+The verdict endpoint answers nginx's subrequest only (:data:`SUBREQUEST_HEADER`), and every file
+goes out sandboxed, an original as a download (:func:`_user_file_headers`).
+
 Where no nginx stands in front (``SERVE_MEDIA_FILES``: ``make run``, the browser tests' live
 server), :func:`serve_media_file` applies the same rules, signed links included, and answers
 byte ranges as nginx does.
@@ -37,11 +43,12 @@ from django.utils._os import safe_join
 from django.utils.http import http_date
 from django.views.decorators.http import require_GET, require_safe
 from django.views.static import was_modified_since
-from rest_framework.authentication import BasicAuthentication, TokenAuthentication
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.authentication import BasicAuthentication
+from rest_framework.exceptions import APIException
 
+from media_app.api.authentication import ApiTokenAuthentication
 from media_app.models import Media
-from media_app.selectors.media import media_visible_q
+from media_app.selectors.media import ORIGINAL_RULE_FIELDS, media_visible_q, original_allowed
 from media_app.services.signing import Verdict, link_verdict
 
 # How long a "public" verdict may be reused by nginx: the delay before a media made private stops
@@ -59,10 +66,10 @@ def _user(request):
     """The session user, else a token or Basic user (API clients fetching files), else anon."""
     if request.user.is_authenticated:
         return request.user
-    for auth in (TokenAuthentication(), BasicAuthentication()):
+    for auth in (ApiTokenAuthentication(), BasicAuthentication()):
         try:
             found = auth.authenticate(request)
-        except AuthenticationFailed:
+        except APIException:  # a refused token or password: no one
             return None
         if found:
             return found[0]
@@ -88,7 +95,9 @@ def media_file_scope(request, path: str) -> str | None:
     match = _MEDIA_FILE.match(path.split("?", 1)[0])
     if match is None:
         return None
-    media = Media.objects.filter(uid=uuid.UUID(match.group("orig") or match.group("enc")))
+    if match.group("orig"):
+        return _original_scope(request, uuid.UUID(match.group("orig")))
+    media = Media.objects.filter(uid=uuid.UUID(match.group("enc")))
     if media.filter(media_visible_q(None)).exists():
         return "public"
     user = _user(request)
@@ -97,8 +106,31 @@ def media_file_scope(request, path: str) -> str | None:
     return None
 
 
+def _original_scope(request, uid: uuid.UUID) -> str | None:
+    """The original is served by :func:`original_allowed` (owner and editors; others only when
+    downloads are allowed), a stricter rule than the encoded files' visibility."""
+    row = Media.objects.filter(uid=uid).values(*ORIGINAL_RULE_FIELDS).first()
+    if row is None:
+        return None
+    if original_allowed(user=None, media=row):
+        return "public"
+    user = _user(request)
+    if user is not None and original_allowed(user=user, media=row):
+        return "private"
+    return None
+
+
+# Set by nginx on its auth_request subrequest only (docker/nginx/openpress.conf.template), and
+# removed from every request it passes on; web and api take traffic from nginx alone (the prod
+# overlay's NetworkPolicies, compose's private network). Without it the verdict is not given.
+SUBREQUEST_HEADER = "X-OpenPress-Auth-Request"
+
+
 @require_GET
 def media_file_access(request):
+    if request.headers.get(SUBREQUEST_HEADER) != "1":
+        # For nginx's eyes only: anyone else is told there is nothing here.
+        raise Http404("Not found.")
     scope = media_file_scope(request, request.headers.get("X-Original-URI", ""))
     if scope is None:
         return _answer(403)
@@ -208,7 +240,21 @@ def _file_response(request, name: str, cache_control: str):
     response["Last-Modified"] = last_modified
     response["Accept-Ranges"] = "bytes"
     response["Cache-Control"] = cache_control
+    _user_file_headers(response, name)
     return response
+
+
+# What people upload must never run as a page of this site: a file opened by itself gets a
+# sandbox (no script, an origin of its own), and an original, which is whatever was uploaded, is
+# a download, never shown inline (nginx adds the same: docker/nginx/snippets/user-files.conf).
+USER_FILE_POLICY = "sandbox"
+
+
+def _user_file_headers(response, name: str) -> None:
+    response["Content-Security-Policy"] = USER_FILE_POLICY
+    response["X-Content-Type-Options"] = "nosniff"
+    if name.startswith("original/"):
+        response["Content-Disposition"] = "attachment"
 
 
 def _signed_cache_control(name: str) -> str:

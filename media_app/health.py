@@ -48,7 +48,12 @@ def _redis_client() -> redis.Redis:
     if settings.REDIS_SENTINELS:
         from redis.sentinel import Sentinel
 
-        sentinel = Sentinel(settings.REDIS_SENTINELS, sentinel_kwargs=timeouts, **timeouts)
+        sentinel = Sentinel(
+            settings.REDIS_SENTINELS,
+            sentinel_kwargs={**timeouts, **settings.REDIS_SENTINEL_KWARGS},
+            password=settings.REDIS_PASSWORD or None,
+            **timeouts,
+        )
         return sentinel.master_for(settings.REDIS_MASTER_NAME)
     return redis.Redis.from_url(settings.REDIS_URL, **timeouts)
 

@@ -47,6 +47,7 @@ VARIABLES: tuple[Var, ...] = (
     Var("SITE_NAME", "OpenPress", "Name shown in pages and e-mails."),
     Var("LOG_LEVEL", "INFO", "Level of the application's logs."),
     Var("OPENPRESS_ADMIN_USER", "admin", "Username of the admin `create_admin_if_missing` makes."),
+    Var("API_TOKEN_DAYS", "90", "Days an API token (from login or the account page) stays valid."),
     Var(
         "OPENPRESS_ADMIN_PASSWORD",
         "",
@@ -65,6 +66,14 @@ VARIABLES: tuple[Var, ...] = (
         "REDIS_URL",
         "redis://127.0.0.1:6379/0",
         "Redis used as cache and Celery broker.",
+        group="services",
+    ),
+    Var(
+        "REDIS_PASSWORD",
+        "",
+        "Password Redis and its Sentinels require (compose and Kubernetes always set one); "
+        "added to REDIS_URL. Empty: none (the tests, a Redis on loopback).",
+        secret=True,
         group="services",
     ),
     Var(
@@ -131,6 +140,36 @@ VARIABLES: tuple[Var, ...] = (
     Var("UPLOAD_MAX_SIZE", "4294967296", "Largest accepted upload, in bytes.", group="storage"),
     Var("UPLOADS_PER_USER", "500", "How many media one user may upload.", group="storage"),
     Var(
+        "UPLOAD_QUOTA_BYTES",
+        "5368709120",
+        "Bytes of originals plus unfinished uploads an ordinary account may hold; 0 = no limit.",
+        group="storage",
+    ),
+    Var(
+        "UPLOAD_QUOTA_BYTES_VERIFIED",
+        "214748364800",
+        "The same quota for verified journalists, editors, managers and admins; 0 = no limit.",
+        group="storage",
+    ),
+    Var(
+        "UPLOAD_MAX_PENDING",
+        "5",
+        "Unfinished resumable uploads one account may have at once; 0 = no limit.",
+        group="storage",
+    ),
+    Var(
+        "UPLOAD_CREATE_RATE",
+        "60/hour",
+        "Uploads one account may start (tus creation or multipart POST), as a DRF rate.",
+        group="storage",
+    ),
+    Var(
+        "UPLOAD_CREATE_RATE_PER_CLIENT",
+        "120/hour",
+        "Uploads one client address may start, whatever the account, as a DRF rate.",
+        group="storage",
+    ),
+    Var(
         "SCRATCH_DIR",
         "",
         "Local scratch space for encoders; empty means the system tmp.",
@@ -146,7 +185,31 @@ VARIABLES: tuple[Var, ...] = (
     Var(
         "REPORTED_TIMES_THRESHOLD",
         "10",
-        "Reports after which media turns private and editors are told.",
+        "Counted reports (signed-in, aged accounts) after which media turns private.",
+        group="workflow",
+    ),
+    Var(
+        "REPORT_MIN_ACCOUNT_AGE_HOURS",
+        "72",
+        "How old an account must be before its reports count toward hiding media.",
+        group="workflow",
+    ),
+    Var(
+        "REPORT_COOLDOWN_HOURS",
+        "72",
+        "After an editor clears reported media, reports are only recorded for this long.",
+        group="workflow",
+    ),
+    Var(
+        "REPORT_RATE_PER_CLIENT",
+        "5/hour",
+        "Reports one client address may send (DRF rate: number/second|minute|hour|day).",
+        group="workflow",
+    ),
+    Var(
+        "REPORT_RATE_PER_MEDIA",
+        "20/hour",
+        "Reports one media may receive from everyone together (DRF rate).",
         group="workflow",
     ),
     # celery
@@ -231,6 +294,79 @@ VARIABLES: tuple[Var, ...] = (
         "",
         "Where chunk-encoding chords count finished parts; empty means REDIS_URL.",
         group="encoding",
+    ),
+    # accounts: two-factor authentication and single sign-on (docs/security.md)
+    Var(
+        "MFA_GRACE_DAYS",
+        "7",
+        "Days after an editor, manager, admin or verified-journalist role is granted before "
+        "a second factor (authenticator app or security key) is required.",
+        group="accounts",
+    ),
+    Var(
+        "OIDC_PROVIDER_URL",
+        "",
+        "OpenID Connect issuer URL of a newsroom's single sign-on (its "
+        ".well-known/openid-configuration is read); empty turns single sign-on off.",
+        group="accounts",
+    ),
+    Var("OIDC_CLIENT_ID", "", "Client id OpenPress has at that provider.", group="accounts"),
+    Var(
+        "OIDC_CLIENT_SECRET",
+        "",
+        "Client secret OpenPress has at that provider.",
+        secret=True,
+        group="accounts",
+    ),
+    Var(
+        "OIDC_PROVIDER_NAME",
+        "Newsroom sign-on",
+        "Label of the single sign-on button on the login page.",
+        group="accounts",
+    ),
+    # logins: brute-force lockout, sign-up throttle, the client's address (docs/security.md)
+    Var(
+        "LOGIN_FAILURE_LIMIT",
+        "10",
+        "Failed logins after which a client address, and separately an account, is locked out "
+        "of logging in (every path: API, HTTP Basic, login page, admin).",
+        group="logins",
+    ),
+    Var(
+        "LOGIN_LOCKOUT_SECONDS",
+        "900",
+        "How long such a lockout lasts, from the last failure counted; sessions and API tokens "
+        "already given out keep working.",
+        group="logins",
+    ),
+    Var(
+        "SIGNUP_RATE",
+        "10/hour",
+        "Sign-up attempts one client address may make, as a DRF rate (number/second|minute|"
+        "hour|day).",
+        group="logins",
+    ),
+    Var(
+        "API_BASIC_AUTH",
+        "true",
+        "Accept HTTP Basic (username and password on every request, as MediaCMS clients "
+        "send) on /api/v1; it is throttled like every login. false turns it off.",
+        group="logins",
+    ),
+    Var(
+        "TRUSTED_PROXY_COUNT",
+        "0",
+        "Proxies in front of Django that append the address they saw to X-Forwarded-For: 0 "
+        "when Django is reached directly (the embedded default), 1 behind OpenPress's nginx.",
+        group="logins",
+    ),
+    Var(
+        "TRUSTED_PROXY_RANGES",
+        "",
+        "Comma-separated addresses or CIDR ranges of proxies in front of nginx (a load balancer, "
+        "an ingress controller) whose X-Forwarded-For nginx believes; empty when nginx is the "
+        "edge. Read by docker/nginx/start.sh.",
+        group="logins",
     ),
     # server processes (read by docker/entrypoint.sh and docker/uwsgi.ini, not by Django)
     Var("WEB_PROCESSES", "2", "uWSGI worker processes of a web or api container.", group="server"),

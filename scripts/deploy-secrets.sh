@@ -7,7 +7,7 @@
 # file that compose and kustomize read alike (no quotes, no '#', no '$'). An existing file is kept
 # (rotating SECRET_KEY logs everyone out; the database password is set when the volume is first
 # initialised), unless --force; a secret it lacks (one added by a newer OpenPress, such as
-# MEDIA_LINK_SECRET) is appended to it. Nothing is printed but the path and key names.
+# MEDIA_LINK_SECRET or REDIS_PASSWORD) is appended to it. Nothing is printed but the path and key names.
 set -eu
 overlay=${1:-}
 case "$overlay" in
@@ -28,6 +28,8 @@ password=$(random_hex 24)
     echo "DATABASE_URL=postgres://openpress:$password@postgres:5432/openpress"
     # Signs links to files of private media; the app and nginx both read it.
     echo "MEDIA_LINK_SECRET=$(random_hex 32)"
+    # Required by Redis and its Sentinels; the app adds it to REDIS_URL.
+    echo "REDIS_PASSWORD=$(random_hex 24)"
 } >"$file.tmp"
 if [ -e "$file" ] && [ "${2:-}" != "--force" ]; then
     added=""

@@ -1,8 +1,9 @@
 """Run the embedded default (``make run``): web server, one worker and beat, until Ctrl-C.
 
-Before starting anything it checks for ffmpeg, migrates the database and creates the first admin
-(printing how to log in). Then it starts three processes with the settings in
-``openpress.settings.dev`` (SQLite, filesystem broker, local media):
+Before starting anything it checks for the system packages it needs (scripts/check_system.py,
+ffmpeg among them), migrates the database and creates the first admin (printing how to log in).
+Then it starts three processes with the settings in ``openpress.settings.dev`` (SQLite,
+filesystem broker, local media):
 
 * web:    ``manage.py runserver`` on http://HOST:PORT
 * worker: ``celery worker`` consuming both ``short_tasks`` and ``long_tasks``
@@ -12,9 +13,10 @@ Beat runs as its own process, as in production, rather than inside the worker (`
 stops and starts independently of the worker's pool, and there is exactly one of each.
 
 Each child runs in its own process group, so a Ctrl-C in the terminal reaches only this
-supervisor, which stops the children in order (SIGTERM, then SIGKILL after a grace period). If a
-child dies on its own, the others are stopped too and the exit status is non-zero: a half-running
-instance is worse than none. Used by ``make run`` and by ``tests/test_run_embedded.py``.
+supervisor, which stops the children (SIGTERM to each child, SIGKILL to its group after a grace
+period). If a child dies on its own, the others are stopped too and the exit status is non-zero:
+a half-running instance is worse than none. Used by ``make run`` and by
+``tests/test_run_embedded.py``.
 """
 
 from __future__ import annotations
@@ -35,25 +37,23 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 GRACE_SECONDS = 20
-FFMPEG_HELP = (
-    "ffprobe (and ffmpeg, unless the imageio-ffmpeg package brought one) is needed to encode\n"
-    "uploads and was not found on PATH.\n"
-    "Install them with:  sudo apt-get install -y ffmpeg\n"
-    "(or start without encoding: make run RUN_ARGS=--no-ffmpeg-check)"
-)
 
 
 def say(message: str) -> None:
     print(f"[openpress] {message}", flush=True)
 
 
-def check_ffmpeg() -> bool:
-    """ffprobe on PATH, and the ffmpeg the encoders will run (media_app/encoding/runner.py)."""
+def system_ready(*, warn_only: bool) -> bool:
+    """What ``make run`` needs (scripts/check_system.py, the one list), and the ffmpeg that the
+    encoders will run (media_app/encoding/runner.py: FFMPEG_BINARY, imageio-ffmpeg's or PATH's)."""
+    import check_system  # scripts/ is this script's folder, so it is on sys.path
+
     sys.path.insert(0, str(ROOT))
     from media_app.encoding.runner import resolve_ffmpeg
 
-    ffmpeg = resolve_ffmpeg(os.environ.get("FFMPEG_BINARY", ""))
-    return all(shutil.which(tool) for tool in (ffmpeg, "ffprobe"))
+    encoder = resolve_ffmpeg(os.environ.get("FFMPEG_BINARY", ""))
+    extra = [] if shutil.which(encoder) else [f"the ffmpeg that encodes, {encoder}, is not found"]
+    return check_system.check("run", warn_only=warn_only, extra=extra)
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -135,9 +135,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--concurrency", type=int, default=2, help="processes of the worker")
     parser.add_argument(
+        "--no-system-check",
         "--no-ffmpeg-check",
         action="store_true",
-        help="start even without ffmpeg (uploads then fail to encode)",
+        help="start even when system packages are missing (what needs them then fails)",
     )
     args = parser.parse_args(argv)
 
@@ -145,8 +146,12 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["PYTHONUNBUFFERED"] = "1"
     base_url = f"http://{args.host}:{args.port}"
 
-    if not args.no_ffmpeg_check and not check_ffmpeg():
-        print(FFMPEG_HELP, file=sys.stderr)
+    if not system_ready(warn_only=args.no_system_check) and not args.no_system_check:
+        print(
+            "[openpress] or start without them: make run SYSTEM_CHECK=warn "
+            "(or RUN_ARGS=--no-system-check)",
+            file=sys.stderr,
+        )
         return 2
     if not port_is_free(args.host, args.port):
         print(
@@ -232,7 +237,9 @@ def main(argv: list[str] | None = None) -> int:
 
     say("stopping web, worker and beat")
     for child in children:
-        child.signal_group(signal.SIGTERM)
+        # To the leader only: celery's worker stops its own pool processes (which die of a
+        # SIGTERM at once, logged as an error, and can leave the leader waiting for them).
+        child.proc.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + GRACE_SECONDS
     for child in children:
         child.stop(deadline)

@@ -52,6 +52,31 @@ def _fresh_anonymous_cache():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit counters live in the shared Redis for up to their period (an hour): DRF's
+    throttles (uploads, reports, sign-ups), allauth's per-address limits, the wrong-code and
+    wrong-current-password counters and used TOTP codes. The suite acts from 127.0.0.1 far more
+    often than a person, so each test starts without them."""
+    import redis
+    from django.conf import settings
+
+    cache = settings.CACHES["default"]
+    if not cache["BACKEND"].endswith("RedisCache"):
+        return
+    client = redis.Redis.from_url(cache["LOCATION"])
+    patterns = (
+        "*throttle_*",
+        "*allauth:rl:*",
+        "*mfa:code-failures:*",
+        "*allauth.mfa.totp.used*",
+        "*current-password-failures:*",
+    )
+    keys = [key for pattern in patterns for key in client.scan_iter(match=pattern, count=1000)]
+    if keys:
+        client.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.MEDIA_ROOT.mkdir()

@@ -4,24 +4,33 @@ The supervisor ``scripts/run_embedded.py`` runs in a temporary folder (database,
 on a free port. The test waits for the site to answer, then schedules a job in beat's database
 scheduler that clears expired sessions: the session disappears from the SQLite file only if beat
 sent the task through the file broker and the worker ran it. A Ctrl-C (SIGINT) to the supervisor
-must then stop every process it started.
+must then stop every process it started, in a second or two and without an error.
+
+The file broker keeps what a worker was doing when it was killed: an encode whose worker dies of
+SIGKILL is finished by the next ``make run``.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import os
+import re
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 
 import pytest
 from django.urls import Resolver404, resolve
 
+from tests.encoding.clips import make_clip
 from tests.workers import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,9 +76,8 @@ def child_pids(pid: int) -> set[int]:
     return {int(p) for p in ps.stdout.split()}
 
 
-@pytest.fixture
-def embedded(tmp_path):
-    port = free_port()
+def embedded_env(folder: Path, **extra: str) -> dict:
+    """The environment of an embedded instance whose database, broker and media are in folder."""
     env = {
         key: value
         for key, value in os.environ.items()
@@ -77,44 +85,92 @@ def embedded(tmp_path):
     }
     env.update(
         DJANGO_SETTINGS_MODULE="openpress.settings.dev",
-        DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3",
-        CELERY_BROKER_URL=f"filesystem://{tmp_path}/broker",
-        MEDIA_ROOT=str(tmp_path / "media"),
+        DATABASE_URL=f"sqlite:///{folder}/db.sqlite3",
+        CELERY_BROKER_URL=f"filesystem://{folder}/broker",
+        CACHE_URL=f"filecache://{folder}/cache",
+        MEDIA_ROOT=str(folder / "media"),
         OPENPRESS_ADMIN_USER="chief",
         OPENPRESS_ADMIN_PASSWORD=ADMIN_PASSWORD,
         PYTHONUNBUFFERED="1",
+        **extra,
     )
-    log_path = tmp_path / "run.log"
-    log = open(log_path, "w")  # noqa: SIM115 - closed in the teardown below
-    proc = subprocess.Popen(
-        [sys.executable, "scripts/run_embedded.py", "--port", str(port), "--concurrency", "1"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    return env
+
+
+class Supervisor:
+    """``scripts/run_embedded.py`` on a free port; stop() ends it and whatever it left behind."""
+
+    def __init__(self, folder: Path, env: dict, *args: str, name: str = "run"):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.db = folder / "db.sqlite3"
+        self.env = env
+        self.sids: set[int] = set()
+        self.log_path = folder / f"{name}.log"
+        self._log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [sys.executable, "scripts/run_embedded.py", "--port", str(self.port), *args],
+            cwd=ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def log(self, tail: int = 6000) -> str:
+        return self.log_path.read_text(errors="replace")[-tail:]
+
+    def wait_ready(self) -> set[int]:
+        """The site answers, the worker and beat have started; returns the children's pids."""
+
+        def ready():
+            assert self.proc.poll() is None, f"the supervisor exited early:\n{self.log()}"
+            log = self.log(tail=10**6)
+            return (
+                "embedded@" in log
+                and " ready." in log
+                and "beat: Starting" in log
+                and status_of(health_url(self.base)) == 200
+            )
+
+        wait_for(ready, timeout=120, message=f"{self.base} to answer, with worker and beat up")
+        children = wait_for(
+            lambda: len(child_pids(self.proc.pid)) == 3 and child_pids(self.proc.pid),
+            timeout=10,
+            message="three child processes",
+        )
+        self.sids = set(children)
+        return children
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        for sid in self.sids:
+            # Whatever the test asserted, leave no process behind.
+            for line in processes_in_sessions({sid}):
+                os.kill(int(line.split()[0]), signal.SIGKILL)
+        self._log.close()
+
+
+@pytest.fixture
+def embedded(tmp_path):
+    supervisor = Supervisor(tmp_path, embedded_env(tmp_path), "--concurrency", "1")
     instance = {
-        "proc": proc,
-        "base": f"http://127.0.0.1:{port}",
-        "db": tmp_path / "db.sqlite3",
-        "env": env,
-        "log": lambda: log_path.read_text(errors="replace")[-6000:],
+        "proc": supervisor.proc,
+        "base": supervisor.base,
+        "db": supervisor.db,
+        "env": supervisor.env,
+        "log": supervisor.log,
     }
     try:
         yield instance
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        for sid in instance.get("sids", ()):
-            # Whatever the test asserted, leave no process behind.
-            for line in processes_in_sessions({sid}):
-                os.kill(int(line.split()[0]), signal.SIGKILL)
-        log.close()
+        supervisor.sids |= instance.get("sids", set())
+        supervisor.stop()
 
 
 def health_url(base: str) -> str:
@@ -190,3 +246,109 @@ def test_make_run_serves_the_site_and_runs_beat_jobs_through_the_file_broker(emb
     )
     assert status_of(f"{base}/admin/login/") is None
     assert "stopped" in log()
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_an_idle_instance_in_a_second_or_two_without_an_error(tmp_path):
+    # The default worker of `make run` (two pool processes), idle.
+    supervisor = Supervisor(tmp_path, embedded_env(tmp_path))
+    try:
+        supervisor.wait_ready()
+        time.sleep(3)  # idle: nothing queued, every process waiting
+        started = time.monotonic()
+        supervisor.proc.send_signal(signal.SIGINT)
+        assert supervisor.proc.wait(timeout=40) == 0, supervisor.log()
+        took = time.monotonic() - started
+        log = supervisor.log(tail=10**6)
+        assert "did not stop within" not in log
+        assert not re.search(r"\bERROR\b", log), log
+        assert not processes_in_sessions(supervisor.sids), "a child outlived the supervisor"
+        # Celery's warm shutdown of an idle worker: no task to wait for.
+        assert took < 5, f"stopping took {took:.1f}s:\n{supervisor.log()}"
+    finally:
+        supervisor.stop()
+
+
+def upload(base: str, path: Path) -> dict:
+    """POST /api/v1/media as the admin, the way a client uploads a file."""
+    boundary = uuid.uuid4().hex
+    body = b"".join(
+        [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="title"\r\n\r\n'.encode(),
+            b"killed mid-encode\r\n",
+            f'--{boundary}\r\nContent-Disposition: form-data; name="media_file"; '
+            f'filename="{path.name}"\r\nContent-Type: video/mp4\r\n\r\n'.encode(),
+            path.read_bytes(),
+            f"\r\n--{boundary}--\r\n".encode(),
+        ]
+    )
+    auth = base64.b64encode(f"chief:{ADMIN_PASSWORD}".encode()).decode()
+    request = urllib.request.Request(  # noqa: S310 - local test server
+        f"{base}/api/v1/media",
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Authorization": f"Basic {auth}",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+        assert response.status == 201
+        return json.load(response)
+
+
+def encoding_of(db: Path, friendly_token: str) -> tuple[str, str, str]:
+    with sqlite3.connect(db, timeout=20) as conn:
+        return conn.execute(
+            "SELECT uid, encoding_status, encoding_run FROM media_app_media "
+            "WHERE friendly_token = ?",
+            (friendly_token,),
+        ).fetchone()
+
+
+@pytest.mark.slow
+def test_an_encode_whose_worker_is_killed_is_finished_by_the_next_make_run(tmp_path):
+    clip = make_clip(tmp_path / "clip.mp4", size="1280x720", seconds=12)
+    # The first worker encodes slowly, so that it is surely killed in the middle.
+    slow = {"ENCODE_PRESET": "slower", "ENCODE_LADDER": "240,360,480,720"}
+    first = Supervisor(tmp_path, embedded_env(tmp_path, **slow), name="first")
+    try:
+        first.wait_ready()
+        token = upload(first.base, clip)["friendly_token"]
+        uid = encoding_of(first.db, token)[0].replace("-", "")
+        hls_root = tmp_path / "media" / "encoded" / uid / "hls"
+        wait_for(
+            lambda: next(hls_root.glob("*/240p/seg_*.m4s"), None),
+            timeout=120,
+            message=f"the first segments of the ladder:\n{first.log()}",
+        )
+        _, status, run = encoding_of(first.db, token)
+        assert status == "running" and run
+        worker = next(
+            pid for pid in first.sids if b"\0worker\0" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        )
+        os.killpg(worker, signal.SIGKILL)  # the worker, its pool and its ffmpeg
+        assert first.proc.wait(timeout=40) == 1  # the supervisor stops the rest and says so
+    finally:
+        first.stop()
+    assert encoding_of(first.db, token)[1] == "running"
+    # What the worker was doing is still on disk, claimed by a consumer that no longer lives.
+    assert list((tmp_path / "broker" / "processing").glob("*/*.msg"))
+
+    second = Supervisor(tmp_path, embedded_env(tmp_path, ENCODE_LADDER=slow["ENCODE_LADDER"]))
+    try:
+        second.wait_ready()
+        wait_for(
+            lambda: encoding_of(second.db, token)[1] in ("success", "fail"),
+            timeout=240,
+            message=f"the next make run to finish the encode:\n{second.log()}",
+        )
+        _, status, second_run = encoding_of(second.db, token)
+        assert status == "success", second.log()
+        assert second_run == run  # the same run, redone: the message came back, not a new encode
+        assert "unacknowledged message(s) of a consumer that died back in the queue" in (
+            second.log(tail=10**6)
+        )
+    finally:
+        second.stop()
+    assert not list((tmp_path / "broker" / "processing").glob("*/*.msg"))

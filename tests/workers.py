@@ -55,14 +55,18 @@ def celery_worker(
     concurrency: int = 1,
     extra_env: dict | None = None,
     name: str = "test",
+    purge: bool = True,
 ) -> Iterator[subprocess.Popen]:
     """Start ``celery worker`` as a child process; stop it (or reap it if a test killed it).
 
-    Queues are purged first so that messages left by an earlier run are not consumed.
+    Queues are purged first so that messages left by an earlier run are not consumed; a test
+    that queues its messages before the worker starts (to see the order it takes them in)
+    purges itself and passes ``purge=False``.
     """
     from openpress.celery import app
 
-    app.control.purge()
+    if purge:
+        app.control.purge()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "openpress.settings.test",

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Start nginx with the OpenPress configuration: fill in the values taken from the environment
-# (the upload limit in bytes, and the key of signed media links, both declared in
-# openpress/config.py), test the result, run nginx.
+# (the upload limit in bytes, the key of signed media links and the trusted proxies in front,
+# all declared in openpress/config.py), test the result, run nginx.
 #
 #   start.sh                          render into /etc/nginx/conf.d/default.conf, then run nginx
 #   start.sh --render TEMPLATE OUT    only render (the tests use it with a real nginx binary)
@@ -26,11 +26,26 @@ if [ "${#secret}" -lt 32 ]; then
     echo "nginx: MEDIA_LINK_SECRET must be set to 32 or more letters, digits, '-' or '_'" >&2
     exit 64
 fi
+# Proxies in front of nginx whose X-Forwarded-For it believes (real_ip): addresses or CIDR ranges,
+# comma-separated; only characters an address can hold reach the configuration.
+real_ip_from="# no trusted proxy in front: TRUSTED_PROXY_RANGES is empty"
+ranges=""
+for range in $(printf '%s' "${TRUSTED_PROXY_RANGES:-}" | tr ',' ' '); do
+    case "$range" in
+        *[!0-9A-Fa-f.:/]*)
+            echo "nginx: TRUSTED_PROXY_RANGES must be comma-separated addresses or CIDR ranges, got '$range'" >&2
+            exit 64
+            ;;
+    esac
+    ranges="$ranges set_real_ip_from $range;"
+done
+[ -n "$ranges" ] && real_ip_from=${ranges# }
 # A subshell: the umask that keeps the key's file private must not reach nginx (its workers
 # could no longer open the cache folders the master creates).
 render() (
     umask 077
-    sed -e "s/@UPLOAD_MAX_SIZE@/$limit/" -e "s/@MEDIA_LINK_SECRET@/$secret/" "$1" >"$2"
+    sed -e "s/@UPLOAD_MAX_SIZE@/$limit/" -e "s/@MEDIA_LINK_SECRET@/$secret/" \
+        -e "s|@REAL_IP_FROM@|$real_ip_from|" "$1" >"$2"
 )
 if [ "${1:-}" = "--render" ]; then
     render "$2" "$3"

@@ -10,19 +10,24 @@ from media_app.services.cache import cache_get, cache_put
 
 
 def cached_for_anonymous(method):
-    """Wrap a view's ``get``: anonymous callers share one cached answer per full path."""
+    """Wrap a view's ``get``: anonymous callers share one cached answer per absolute URL.
+
+    The key is the whole URL, scheme and host included: answers carry absolute links built
+    from the request's host, so a request with another ``Host`` (one ``ALLOWED_HOSTS`` lets
+    through) or scheme gets an entry of its own and never fills the real host's.
+    """
 
     @functools.wraps(method)
     def wrapper(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             return method(self, request, *args, **kwargs)
-        path = request.get_full_path()
-        data = cache_get("anon", path)
+        url = request.build_absolute_uri()
+        data = cache_get("anon", url)
         if data is not None:
             return Response(data, headers={"X-Cache": "hit"})
         response = method(self, request, *args, **kwargs)
         if response.status_code == 200:
-            cache_put("anon", path, response.data)
+            cache_put("anon", url, response.data)
         return response
 
     return wrapper

@@ -24,7 +24,11 @@ def exception_handler(exc, context):
         body = {exc.field: [exc.message]} if exc.field else {"detail": exc.message}
         if exc.field:
             body["detail"] = exc.message
-        return Response(body, status=getattr(exc, "status_code", status.HTTP_400_BAD_REQUEST))
+        body.update(getattr(exc, "extra", {}))  # e.g. a quota's numbers
+        response = Response(body, status=getattr(exc, "status_code", status.HTTP_400_BAD_REQUEST))
+        if getattr(exc, "retry_after", None):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(_message(exc, exceptions.NotFound.default_detail))
     elif isinstance(exc, PermissionDenied):

@@ -21,7 +21,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from media_app.models import Category, Comment, EncodeProfile, Media, Tag
-from media_app.selectors.media import user_can_edit_media
+from media_app.selectors.media import original_allowed, user_can_edit_media
 from media_app.services.signing import needs_signed_links, signed_name
 
 logger = logging.getLogger(__name__)
@@ -480,8 +480,27 @@ class SingleMediaSerializer(_MediaLinks):
             return None
         return obj.encoding_fail_reason
 
+    @extend_schema_field(
+        serializers.CharField(
+            allow_null=True,
+            help_text="The file as uploaded: for its owner and editors; for anyone else only "
+            "when `allow_download` is true and the encode succeeded; null otherwise.",
+        )
+    )
     def get_original_media_url(self, obj: Media) -> str | None:
-        return file_url(obj.media_file.name or None, obj)
+        return self._original_url(obj)
+
+    def _original_url(self, obj: Media) -> str | None:
+        """The original's URL for this viewer (:func:`original_allowed`), else ``None``. A
+        signed link unless anonymous visitors may fetch it too."""
+        request = self.context.get("request")
+        viewer = getattr(request, "user", None)
+        name = obj.media_file.name or None
+        if not name or not original_allowed(user=viewer, media=obj):
+            return None
+        if original_allowed(user=None, media=obj):
+            return default_storage.url(name)
+        return default_storage.url(signed_name(name))
 
     def get_edit_url(self, obj: Media) -> str:
         return f"/edit?m={obj.friendly_token}"
@@ -544,16 +563,18 @@ class SingleMediaSerializer(_MediaLinks):
                 "encoding_id": enc.pk,
                 "status": enc.status,
             }
-        if not done and obj.encoding_status in (
-            Media.EncodingStatus.PENDING,
-            Media.EncodingStatus.RUNNING,
+        if (
+            not done
+            and obj.encoding_status in (Media.EncodingStatus.PENDING, Media.EncodingStatus.RUNNING)
+            and (original := self._original_url(obj))
         ):
-            # As in MediaCMS: until a rendition exists the player falls back to the original.
+            # As in MediaCMS: until a rendition exists the player falls back to the original,
+            # for those who may fetch it (the owner and editors: it is not encoded yet).
             return {
                 "0-original": {
                     "h264": {
                         "title": "Original file",
-                        "url": file_url(obj.media_file.name or None, obj),
+                        "url": original,
                         "progress": 0,
                         "size": human_size(obj.size),
                         "encoding_id": None,

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import permissions
+from rest_framework import exceptions, permissions
 from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from media_app.models import ResumableUpload
@@ -28,6 +29,47 @@ def _tus(response: Response) -> Response:
 
 def _error(status: int, message: str) -> Response:
     return _tus(Response({"detail": message}, status=status))
+
+
+class _UploadCreateRate(SimpleRateThrottle):
+    """Uploads started by one account (``UPLOAD_CREATE_RATE``): tus creations and multipart
+    POSTs together. The rate is read from settings when asked (DRF reads its own once)."""
+
+    scope = "upload_create"
+    rate_setting = "UPLOAD_CREATE_RATE"
+
+    def get_rate(self):
+        return getattr(settings, self.rate_setting)
+
+    def get_cache_key(self, request, view):
+        if not request.user.is_authenticated:
+            return None  # refused anyway (403)
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
+class _UploadCreateClientRate(_UploadCreateRate):
+    """Uploads started from one client address, whichever accounts it uses
+    (``UPLOAD_CREATE_RATE_PER_CLIENT``); the address is DRF's, from ``NUM_PROXIES``."""
+
+    scope = "upload_create_client"
+    rate_setting = "UPLOAD_CREATE_RATE_PER_CLIENT"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def upload_create_throttles() -> list[SimpleRateThrottle]:
+    """The throttles of every request that starts an upload (answered 429 with Retry-After)."""
+    return [_UploadCreateRate(), _UploadCreateClientRate()]
+
+
+def upload_throttled(wait: float | None):
+    """The 429 of a throttled upload creation; DRF adds the wait and ``Retry-After``."""
+    raise exceptions.Throttled(
+        wait=wait,
+        detail="Too many uploads started from this account or address; finish the ones under "
+        "way and try again later.",
+    )
 
 
 class _SignedInOrDiscovery(permissions.BasePermission):
@@ -70,6 +112,12 @@ def _int_header(request, name: str) -> int | None:
 class UploadCollectionView(_TusView):
     """Create a resumable upload (tus creation)."""
 
+    def get_throttles(self):
+        return upload_create_throttles() if self.request.method == "POST" else []
+
+    def throttled(self, request, wait):
+        upload_throttled(wait)
+
     def options(self, request, *args, **kwargs):
         response = Response(status=204)
         response["Tus-Version"] = TUS_VERSION
@@ -79,9 +127,15 @@ class UploadCollectionView(_TusView):
 
     @extend_schema(
         request=None,
-        responses={201: OpenApiResponse(description="Created; Location names the upload")},
+        responses={
+            201: OpenApiResponse(description="Created; Location names the upload"),
+            400: OpenApiResponse(description="Bad headers, or too many unfinished uploads"),
+            413: OpenApiResponse(description="Past the size limit or the account's quota"),
+            429: OpenApiResponse(description="Too many uploads started; see Retry-After"),
+        },
         description="tus creation: headers Upload-Length and Upload-Metadata (filename, title, "
-        "description, state; base64 values).",
+        "description, state; base64 values). The declared length counts against the account's "
+        "upload quota from creation until the upload is finished, cancelled or expired.",
     )
     def post(self, request):
         if refused := self._unsupported_version():

@@ -9,9 +9,11 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from media_app.api.mfa import check_login_otp
 from media_app.api.serializers import absolute_url, user_thumbnail
-from media_app.models import User
+from media_app.models import ApiToken, User
 from media_app.selectors import users as user_selectors
+from media_app.services import tokens as token_services
 from media_app.services import users as user_services
 from media_app.services.errors import ServiceError
 
@@ -90,12 +92,26 @@ class LoginInput(serializers.Serializer):
     username = serializers.CharField(required=False, allow_blank=True, max_length=150)
     email = serializers.CharField(required=False, allow_blank=True, max_length=254)
     password = serializers.CharField(required=False, allow_blank=True, max_length=4096)
+    otp = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        help_text="Accounts with two-factor authentication: the current code of the "
+        "authenticator app, or one of the recovery codes.",
+    )
+    # The new token's name (default: the User-Agent) and scope (default: manage).
+    client = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    name = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    scope = serializers.ChoiceField(
+        choices=ApiToken.Scope.choices, required=False, allow_blank=True, default="manage"
+    )
 
 
 class LoginOutput(serializers.Serializer):
     username = serializers.CharField()
     email = serializers.CharField()
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="A new API token, made for this login.")
+    expiry = serializers.DateTimeField(help_text="When the token stops working (ISO 8601).")
 
 
 class UserCreateInput(serializers.Serializer):
@@ -114,6 +130,13 @@ class UserEditInput(serializers.Serializer):
     is_manager = serializers.BooleanField(required=False)
     is_featured = serializers.BooleanField(required=False)
     advancedUser = serializers.BooleanField(required=False, source="advanced_user")
+    current_password = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=4096,
+        write_only=True,
+        help_text="Your current password: needed to change your own e-mail.",
+    )
 
 
 class UserActionInput(serializers.Serializer):
@@ -121,6 +144,12 @@ class UserActionInput(serializers.Serializer):
         choices=("change_password", "approve_user", "disapprove_user", "feature", "unfeature")
     )
     password = serializers.CharField(required=False, allow_blank=True, max_length=4096)
+    current_password = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=4096,
+        help_text="Your current password: needed to change your own password.",
+    )
 
 
 _PARSERS = (JSONParser, FormParser, MultiPartParser)
@@ -140,30 +169,86 @@ class LoginView(PeopleAPIView):
 
     @extend_schema(
         tags=["users"],
-        summary="Log in: username and/or e-mail plus password; answers the API token",
+        summary="Log in: username and/or e-mail plus password; answers a new API token",
+        description="Every login makes a new token (named by `client`/`name`, else the "
+        "User-Agent; scope `manage` unless `scope` says `read` or `upload`), valid "
+        "API_TOKEN_DAYS days. Other clients' tokens keep working.",
         request=LoginInput,
         responses={200: LoginOutput},
     )
     def post(self, request):
         data = LoginInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = user_services.user_login(**data.validated_data)
-        token = user_services.user_token(user=user)
-        return Response({"username": user.username, "email": user.email, "token": token})
+        fields = dict(data.validated_data)
+        token_fields = {k: fields.pop(k, "") for k in ("client", "name", "scope")}
+        otp = fields.pop("otp", "")
+        user = user_services.user_login(request=request, **fields)
+        # Two-factor: an account with a second factor also gives `otp` (services/mfa.py).
+        check_login_otp(user=user, otp=otp)
+        made = token_services.token_create(
+            user=user,
+            name=token_fields["client"] or token_fields["name"] or _client_name(request),
+            scope=token_fields["scope"],
+        )
+        return Response(
+            {
+                "username": user.username,
+                "email": user.email,
+                "token": made.key,
+                "expiry": made.expiry.isoformat(),
+            }
+        )
+
+
+def _client_name(request) -> str:
+    return request.headers.get("User-Agent", "").strip() or "API client"
+
+
+_TOKEN_OUT = inline_serializer("TokenOut", {"token": serializers.CharField()})
 
 
 class UserTokenView(PeopleAPIView):
-    """``GET /api/v1/user/token``: the caller's API token (made on first use)."""
+    """``/api/v1/user/token``: MediaCMS's "my token" (GET) and signing a client out (DELETE).
+
+    Keys are stored hashed, so an old key cannot be shown again: called with a token, GET
+    answers that same key; called with a session or Basic auth, it makes a new ``manage`` token
+    named after the User-Agent.
+    """
 
     permission_classes = (permissions.IsAuthenticated,)
 
     @extend_schema(
         tags=["users"],
-        summary="The caller's API token",
-        responses={200: inline_serializer("TokenOut", {"token": serializers.CharField()})},
+        summary="An API token: the one the request carries, else a new one",
+        description="With `Authorization: Token <key>` this answers that key. With a session "
+        "or Basic auth it makes a new token (scope manage, valid API_TOKEN_DAYS days): keys are "
+        "stored hashed and cannot be shown twice. List and revoke tokens at /api/v1/user/tokens.",
+        responses={200: _TOKEN_OUT},
     )
     def get(self, request):
-        return Response({"token": user_services.user_token(user=request.user)})
+        if isinstance(request.auth, ApiToken):
+            return Response({"token": request.auth.presented_key})
+        made = token_services.token_create(user=request.user, name=_client_name(request))
+        return Response({"token": made.key})
+
+    @extend_schema(
+        tags=["users"],
+        summary="Revoke the token this request carries (sign this client out)",
+        description="Any scope may revoke itself. The caller's other tokens keep working.",
+        responses={
+            204: None,
+            400: inline_serializer("NoToken", {"detail": serializers.CharField()}),
+        },
+    )
+    def delete(self, request):
+        if not isinstance(request.auth, ApiToken):
+            raise ServiceError(
+                "This request carries no API token to revoke: call it with "
+                "`Authorization: Token <key>`, or revoke a token by id with "
+                "DELETE /api/v1/user/tokens/<id>."
+            )
+        token_services.token_revoke(token_id=request.auth.pk, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class WhoamiView(PeopleAPIView):
@@ -240,7 +325,8 @@ class UserDetailView(PeopleAPIView):
 
     @extend_schema(
         tags=["users"],
-        summary="Edit a profile (the user or a manager; roles by managers only)",
+        summary="Edit a profile (the user, or a manager for people below them); roles by "
+        "managers only; your own e-mail with `current_password`",
         request=UserEditInput,
         responses={201: UserSerializer},
     )
@@ -248,13 +334,18 @@ class UserDetailView(PeopleAPIView):
         user = self._user(request, username)
         data = UserEditInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        user = user_services.user_update(user=user, by=request.user, data=data.validated_data)
+        fields = dict(data.validated_data)
+        current = fields.pop("current_password", None)
+        user = user_services.user_update(
+            user=user, by=request.user, data=fields, current_password=current
+        )
         return self._out(request, user, status.HTTP_201_CREATED)
 
     @extend_schema(
         tags=["users"],
-        summary="change_password (the user or a manager), approve_user / disapprove_user "
-        "(managers); without `action`, edits the profile like PUT",
+        summary="change_password (the user with `current_password`, or a manager for people "
+        "below them), approve_user / disapprove_user (managers); without `action`, edits the "
+        "profile like PUT",
         request=UserActionInput,
         operation_id="users_action",
         responses={201: UserSerializer},
@@ -268,7 +359,10 @@ class UserDetailView(PeopleAPIView):
         action = data.validated_data["action"]
         if action == "change_password":
             user_services.user_change_password(
-                user=user, by=request.user, password=data.validated_data.get("password", "")
+                user=user,
+                by=request.user,
+                password=data.validated_data.get("password", ""),
+                current_password=data.validated_data.get("current_password"),
             )
         elif action in ("approve_user", "disapprove_user"):
             user_services.user_set_approved(

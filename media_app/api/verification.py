@@ -135,6 +135,8 @@ class VerificationDecisionView(PeopleAPIView):
         responses={200: VerificationSerializer},
     )
     def post(self, request, pk, decision):
+        # The role first: a stranger gets the same 403 for every id, whatever its status.
+        verification_services.verification_check_decider(by=request.user)
         data = DecisionInput(data=request.data)
         data.is_valid(raise_exception=True)
         record = user_selectors.verification_get_any(pk=pk)

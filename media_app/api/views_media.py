@@ -10,26 +10,35 @@ from __future__ import annotations
 from django.core.files.uploadhandler import StopUpload
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import generics, permissions, serializers, status
+from rest_framework import exceptions, generics, permissions, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.throttling import (
+    AnonRateThrottle,
+    BaseThrottle,
+    SimpleRateThrottle,
+    UserRateThrottle,
+)
 
 from media_app.api import filters
 from media_app.api import serializers as s
 from media_app.api.caching import cached_for_anonymous
 from media_app.api.pagination import MediaPagination, StandardPagination, paginated
 from media_app.api.permissions import AnyoneMayAct, IsEditor, ReadOrLoggedIn
+from media_app.api.uploads import upload_create_throttles, upload_throttled
 from media_app.models import Comment, EncodeProfile, Media, MediaAction
 from media_app.selectors import media as selectors
 from media_app.services import actions as action_services
 from media_app.services import comments as comment_services
 from media_app.services import media as media_services
 from media_app.services.errors import ServiceError, UploadTooLarge
+from media_app.services.quotas import upload_quota_check
 
 _PARSERS = (JSONParser, FormParser, MultiPartParser)
 _DETAIL = inline_serializer("Detail", {"detail": serializers.CharField()})
 _TOKEN = OpenApiParameter("friendly_token", str, OpenApiParameter.PATH)
+# What a multipart body holds besides the file (boundaries, title, description, state).
+_FORM_SLACK = 64 * 1024
 
 
 class _MediaAPIView(generics.GenericAPIView):
@@ -62,6 +71,12 @@ class MediaListView(_MediaAPIView):
     parser_classes = (MultiPartParser, FormParser)
     serializer_class = s.MediaSerializer
 
+    def get_throttles(self):
+        return upload_create_throttles() if self.request.method == "POST" else []
+
+    def throttled(self, request, wait):
+        upload_throttled(wait)
+
     @extend_schema(
         tags=["media"],
         summary="List media anyone may find (an author's own media too, for them and editors)",
@@ -84,11 +99,24 @@ class MediaListView(_MediaAPIView):
         tags=["media"],
         summary="Upload media (logged in)",
         description="Streamed to storage; the type is read from the content; encoding starts "
-        "once the upload is saved. A registered user's upload stays private until reviewed.",
+        "once the upload is saved. A registered user's upload stays private until reviewed. "
+        "Counts against the account's upload quota (413 names it) and the upload-creation "
+        "rate (429 with Retry-After).",
         request={"multipart/form-data": s.MediaUploadInput},
-        responses={201: s.SingleMediaSerializer, 400: _DETAIL, 403: _DETAIL, 413: _DETAIL},
+        responses={
+            201: s.SingleMediaSerializer,
+            400: _DETAIL,
+            403: _DETAIL,
+            413: _DETAIL,
+            429: _DETAIL,
+        },
     )
     def post(self, request):
+        declared = request.META.get("CONTENT_LENGTH") or ""
+        if declared.isdigit():
+            # Refused before the form is read when even the declared body cannot fit (less
+            # the form's own fields); media_create checks the file's exact size again.
+            upload_quota_check(user=request.user, adding=max(0, int(declared) - _FORM_SLACK))
         try:
             data = s.MediaUploadInput(data=request.data)
         except StopUpload:
@@ -286,6 +314,62 @@ class _ActionUserThrottle(_RatesFromSettings, UserRateThrottle):
     scope = "media_action_user"
 
 
+class _ReportRate(SimpleRateThrottle):
+    """A report budget keyed by ``ident``; the rate is read from ``settings.<rate_setting>``."""
+
+    rate_setting = ""
+
+    def __init__(self, scope: str, ident: str):
+        self.scope, self.ident = scope, ident
+        super().__init__()
+
+    def get_rate(self):
+        from django.conf import settings
+
+        return getattr(settings, self.rate_setting)
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.ident}
+
+
+class _PerClientReports(_ReportRate):
+    rate_setting = "REPORT_RATE_PER_CLIENT"
+
+
+class _PerMediaReports(_ReportRate):
+    rate_setting = "REPORT_RATE_PER_MEDIA"
+
+
+class _ReportThrottle(BaseThrottle):
+    """Reports only: a budget per client address, then one per media.
+
+    The client address is DRF's ``get_ident`` (``NUM_PROXIES`` decides which address is the
+    client's), signed in or not: many accounts from one place share one budget. The media budget
+    is only spent by requests the client budget let through, so one noisy client cannot use up
+    everyone's reports on a media.
+    """
+
+    def __init__(self):
+        self._refused = None
+
+    def allow_request(self, request, view):
+        data = request.data
+        if not (hasattr(data, "get") and data.get("type") == MediaAction.Action.REPORT):
+            return True
+        budgets = (
+            _PerClientReports("media_report_client", self.get_ident(request)),
+            _PerMediaReports("media_report_media", view.kwargs["friendly_token"]),
+        )
+        for budget in budgets:
+            if not budget.allow_request(request, view):
+                self._refused = budget
+                return False
+        return True
+
+    def wait(self):
+        return self._refused.wait() if self._refused else None
+
+
 def session_key_of(request, *, create: bool) -> str | None:
     """The anonymous visitor's session key; ``create`` starts a session if there is none."""
     session = request.session
@@ -303,8 +387,14 @@ class MediaActionsView(_MediaAPIView):
 
     def get_throttles(self):
         if self.request.method == "POST":
-            return [_ActionAnonThrottle(), _ActionUserThrottle()]
+            return [_ActionAnonThrottle(), _ActionUserThrottle(), _ReportThrottle()]
         return []
+
+    def throttled(self, request, wait):
+        # DRF adds "Expected available in N seconds." and the Retry-After header.
+        raise exceptions.Throttled(
+            wait=wait, detail="Too many actions from your address, or reports on this media."
+        )
 
     @extend_schema(
         tags=["actions"],

@@ -1,9 +1,11 @@
+from media_app.models.api_tokens import ApiToken
 from media_app.models.media import Category, EncodeProfile, Encoding, Media, Tag
 from media_app.models.social import Comment, MediaAction, Playlist, PlaylistMedia
 from media_app.models.uploads import ResumableUpload
 from media_app.models.users import JournalistVerification, User
 
 __all__ = (
+    "ApiToken",
     "Category",
     "Comment",
     "EncodeProfile",

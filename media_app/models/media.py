@@ -143,7 +143,22 @@ class Media(models.Model):
     views = models.PositiveIntegerField(default=0)
     likes = models.PositiveIntegerField(default=0)
     dislikes = models.PositiveIntegerField(default=0)
+    # Every report since editors last cleared the media, anonymous ones included (MediaCMS's
+    # field, what the API shows). Only ``hiding_reports`` can make the media private.
     reported_times = models.PositiveIntegerField(default=0)
+    hiding_reports = models.PositiveIntegerField(
+        default=0,
+        help_text="Reports that count toward hiding: signed-in accounts older than "
+        "REPORT_MIN_ACCOUNT_AGE_HOURS, outside the cool-down after an editor cleared the media.",
+    )
+    reports_cleared_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When an editor last cleared the reports; the cool-down starts then",
+    )
+    reports_notified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When editors were told of reports since the last clearing"
+    )
 
     add_date = models.DateTimeField(db_index=True)
     edit_date = models.DateTimeField(auto_now=True)

@@ -14,8 +14,10 @@ class ResumableUpload(models.Model):
     length = models.BigIntegerField()
     filename = models.CharField(max_length=255, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
+    # Set once the last byte is in. Deleting the media deletes the upload too: a row left
+    # without its media would look unfinished and keep counting against the owner's quota.
     media = models.OneToOneField(
-        "media_app.Media", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "media_app.Media", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)

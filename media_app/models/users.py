@@ -21,6 +21,12 @@ class User(AbstractUser):
     email_is_verified = models.BooleanField(default=False)
     allow_contact = models.BooleanField(default=False)
     date_added = models.DateTimeField(auto_now_add=True, db_index=True)
+    role_granted_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the account last became an editor, manager, admin or verified "
+        "journalist; a second factor is required MFA_GRACE_DAYS later.",
+    )
 
     class Meta:
         ordering = ("-date_added",)
@@ -41,6 +47,13 @@ class User(AbstractUser):
     def can_publish(self) -> bool:
         """Whose uploads go out without an editor's review."""
         return self.is_verified_journalist or self.can_edit_media
+
+    @property
+    def holds_a_role(self) -> bool:
+        """Who can publish or judge, and so must have a second factor (services/mfa.py)."""
+        return bool(
+            self.is_superuser or self.is_editor or self.is_manager or self.is_verified_journalist
+        )
 
 
 class JournalistVerification(models.Model):

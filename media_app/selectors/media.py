@@ -69,6 +69,36 @@ def user_can_edit_media(*, user, media: Media) -> bool:
     )
 
 
+def original_allowed(*, user, media) -> bool:
+    """Whether ``user`` (``None`` for an anonymous visitor) may fetch the original of ``media``
+    (a Media, or a row with ``user_id``, ``state``, ``is_reviewed``, ``allow_download`` and
+    ``encoding_status``): the file as it was uploaded, with whatever it carries (GPS, device
+    serials, a PDF's author).
+
+    The one rule for the API's ``original_media_url`` and for the file gate: the owner and
+    editors always; anyone else only when the owner allows downloads, the media is visible to
+    them (the rule of :func:`media_visible_q`: public or unlisted, reviewed) and its encode
+    succeeded (a file the encoder refused, or has not read yet, is not handed to the public).
+    """
+    get = media.get if isinstance(media, dict) else lambda field: getattr(media, field)
+    if (
+        user is not None
+        and user.is_authenticated
+        and (get("user_id") == user.id or user.can_edit_media)
+    ):
+        return True
+    return bool(
+        get("allow_download")
+        and get("state") in VISIBLE_STATES
+        and get("is_reviewed")
+        and get("encoding_status") == Media.EncodingStatus.SUCCESS
+    )
+
+
+# The columns original_allowed reads, for a query that loads only them.
+ORIGINAL_RULE_FIELDS = ("user_id", "state", "is_reviewed", "allow_download", "encoding_status")
+
+
 # --- listings, search and feeds -----------------------------------------------------------
 
 # Columns a client may sort a listing by (MediaCMS's ``sort_by``); the value is the model field.

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from media_app.models import Media, Playlist, PlaylistMedia
-from media_app.selectors.media import media_visible, media_visible_q
+from media_app.selectors.media import media_visible, media_visible_q, sees_everything
+
+
+def _shown_q(user) -> Q:
+    """Media a playlist shows this viewer: what they may open, except other people's unlisted
+    media. A playlist is a listing, and unlisted media is only for those who have its address
+    (even its owner's own unlisted media in their own playlist shows only to them)."""
+    if sees_everything(user):
+        return media_visible_q(user)
+    others_unlisted = Q(state=Media.State.UNLISTED)
+    if user is not None and user.is_authenticated:
+        others_unlisted &= ~Q(user=user)
+    return media_visible_q(user) & ~others_unlisted
 
 
 def _visible_items(user) -> QuerySet[PlaylistMedia]:
     return PlaylistMedia.objects.filter(
-        playlist=OuterRef("pk"), media__in=Media.objects.filter(media_visible_q(user))
+        playlist=OuterRef("pk"), media__in=Media.objects.filter(_shown_q(user))
     )
 
 
@@ -46,10 +58,10 @@ def playlist_get(*, user, friendly_token: str) -> Playlist | None:
 
 
 def playlist_media(*, playlist: Playlist, user) -> QuerySet[Media]:
-    """The playlist's media this viewer may see, in the playlist's order."""
+    """The playlist's media this viewer may see listed (``_shown_q``), in the playlist's order."""
     return (
         media_visible(user=user)
-        .filter(playlist_items__playlist=playlist)
+        .filter(_shown_q(user), playlist_items__playlist=playlist)
         .order_by("playlist_items__ordering", "playlist_items__id")
     )
 

@@ -51,7 +51,8 @@ def _key(kind: str, name: str) -> str:
 def cache_get(kind: str, name: str):
     """A cached answer in the current namespace, or ``None``.
 
-    ``kind`` is ``"anon"`` (what an anonymous visitor was given for a full path) or
+    ``kind`` is ``"anon"`` (what an anonymous visitor was given for an absolute URL: scheme,
+    host and full path, so one host's answers are never served for another) or
     ``"shared"`` (what every reader is shown alike: only listable media in it).
     """
     if settings.API_CACHE_SECONDS <= 0:

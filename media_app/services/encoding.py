@@ -55,11 +55,26 @@ class Plan:
 # --- entry points used by other services, the API and commands ------------------------------
 
 
+# Encode order (issue 13, finding 5): media no editor has reviewed wait behind everyone else's.
+# Celery's Redis transport keeps one list per priority step (0, 3, 6, 9) and a worker pops them
+# in that order, 0 first; 0 is also what every message without a priority gets. The file broker
+# of `make run` ignores priorities (first in, first out). See docs/security.md.
+PRIORITY_REVIEWED = 0
+PRIORITY_UNREVIEWED = 9
+
+
+def encoding_priority(*, media_id: int) -> int:
+    """The broker priority of the next encoding step of a media, from its review state now:
+    an upload approved while it waits gets the normal priority for its remaining steps."""
+    reviewed = Media.objects.filter(pk=media_id).values_list("is_reviewed", flat=True).first()
+    return PRIORITY_UNREVIEWED if reviewed is False else PRIORITY_REVIEWED
+
+
 def encoding_start(*, media_id: int) -> None:
     """Enqueue the whole pipeline of one media (called after the upload's commit)."""
     from media_app.tasks.encoding import media_encode
 
-    media_encode.delay(media_id)
+    media_encode.apply_async((media_id,), priority=encoding_priority(media_id=media_id))
 
 
 def encoding_restart(*, media: Media, by) -> Media:

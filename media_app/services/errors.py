@@ -24,3 +24,29 @@ class MediaRejected(ServiceError):
 
 class UploadTooLarge(ServiceError):
     status_code = 413
+
+
+class QuotaExceeded(ServiceError):
+    """An upload its owner has no room for; ``extra`` (the numbers) is added to the answer."""
+
+    status_code = 413
+
+    def __init__(self, message: str, *, extra: dict):
+        super().__init__(message)
+        self.extra = extra
+
+
+class TooManyPendingUploads(QuotaExceeded):
+    """Too many unfinished resumable uploads at once (a count quota, not a size: 400)."""
+
+    status_code = 400
+
+
+class TooManyAttempts(ServiceError):
+    """Too many wrong guesses: answered 429 with ``Retry-After`` (``retry_after`` seconds)."""
+
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: int, field: str | None = None):
+        super().__init__(message, field=field)
+        self.retry_after = max(1, int(retry_after))

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from media_app.models import Category, Media, Tag
 from media_app.services.errors import MediaRejected, NotAllowed, ServiceError
+from media_app.services.quotas import upload_quota_check
 
 logger = logging.getLogger(__name__)
 
@@ -82,14 +83,21 @@ def media_create(
     title: str = "",
     description: str = "",
     state: str = Media.State.PUBLIC,
+    quota_counted: bool = False,
 ) -> Media:
-    """Store an upload under a generated name and enqueue its encoding after commit."""
+    """Store an upload under a generated name and enqueue its encoding after commit.
+
+    ``quota_counted``: the bytes were already counted against the owner's quota (a finished tus
+    upload, counted at its creation), so the quota is not checked again.
+    """
     if state not in Media.State.values:
         raise ServiceError(f"state must be one of {', '.join(Media.State.values)}.", field="state")
     if Media.objects.filter(user=user).count() >= settings.UPLOADS_PER_USER:
         raise NotAllowed(f"You have reached the limit of {settings.UPLOADS_PER_USER} uploads.")
     if uploaded_file.size == 0:
         raise MediaRejected("The file is empty.", field="media_file")
+    if not quota_counted:
+        upload_quota_check(user=user, adding=uploaded_file.size)  # before anything is stored
 
     uploaded_file.seek(0)
     head = uploaded_file.read(SNIFF_BYTES)
@@ -103,6 +111,9 @@ def media_create(
     new_state, reviewed = _initial_state(user=user, requested=state)
     try:
         with transaction.atomic():
+            if not quota_counted:
+                # Again under the account's lock: a concurrent upload may have taken the room.
+                upload_quota_check(user=user, adding=uploaded_file.size)
             media = Media.objects.create(
                 uid=uid,
                 user=user,
@@ -150,6 +161,7 @@ def media_update(*, media: Media, by, data: dict) -> Media:
     """Edit what the owner (or an editor) may edit. ``data`` holds only the fields sent."""
     if not (by.is_authenticated and (media.user_id == by.id or by.can_edit_media)):
         raise NotAllowed("Only the owner or an editor may edit this media.")
+    text_before = (media.title, media.description)
     for field in ("title",):
         if field in data:
             value = clean_text(str(data[field]), limit=100)
@@ -158,6 +170,10 @@ def media_update(*, media: Media, by, data: dict) -> Media:
             media.title = value
     if "description" in data:
         media.description = str(data["description"])
+    new_tags = _parse_tags(data["tags"]) if "tags" in data else None
+    text_changed = (media.title, media.description) != text_before or (
+        new_tags is not None and set(new_tags) != set(media.tags.values_list("title", flat=True))
+    )
     for flag in ("enable_comments", "allow_download"):
         if flag in data:
             setattr(media, flag, bool(data[flag]))
@@ -165,14 +181,17 @@ def media_update(*, media: Media, by, data: dict) -> Media:
         media.thumbnail_time = float(data["thumbnail_time"])
     if "state" in data:
         media_set_state(media=media, by=by, state=data["state"], save=False)
+    if text_changed and not by.can_publish and media.is_reviewed and media.state != _PRIVATE:
+        # Approved text rewritten by someone who cannot publish: the new words are seen only
+        # after an editor approves them (media_review applies the state it had).
+        _hold_for_review(media, requested=media.state)
     if "featured" in data:
         if not by.can_edit_media:
             raise NotAllowed("Only editors feature media.")
         media.featured = bool(data["featured"])
     media.save()
-    if "tags" in data:
-        titles = _parse_tags(data["tags"])
-        tags = [Tag.objects.get_or_create(title=t)[0] for t in titles]
+    if new_tags is not None:
+        tags = [Tag.objects.get_or_create(title=t)[0] for t in new_tags]
         media.tags.set(tags)
     if "categories" in data:
         titles = data["categories"]
@@ -189,17 +208,44 @@ def media_update(*, media: Media, by, data: dict) -> Media:
     return media
 
 
+_PRIVATE = Media.State.PRIVATE
+# How far media reaches: widening (private -> unlisted -> public) may need a review.
+_REACH = {Media.State.PRIVATE: 0, Media.State.UNLISTED: 1, Media.State.PUBLIC: 2}
+
+
+def _hold_for_review(media: Media, *, requested: str) -> None:
+    """Take media out of sight until an editor approves it; approval applies ``requested``."""
+    logger.info(
+        "media %s back to review for %s (last reviewed by %s at %s)",
+        media.friendly_token,
+        requested,
+        media.reviewed_by_id,
+        media.reviewed_at,
+    )
+    media.requested_state = requested
+    media.state, media.is_reviewed = _PRIVATE, False
+    # Cleared so it waits in the editors' queue like a new upload (selectors/review.py), and is
+    # not taken for a rejection that has had its answer.
+    media.reviewed_by, media.reviewed_at = None, None
+
+
 def media_set_state(*, media: Media, by, state: str, save: bool = True) -> Media:
-    """Change who can see media. Public or unlisted needs a review first, except for editors."""
+    """Change who can see media. Narrowing applies at once. Widening applies at once for editors
+    and for publishers (verified journalists) on media that passed review; anyone else, such as
+    a journalist whose verification was revoked, waits for an editor's review again, even on
+    media that was reviewed before."""
     if state not in Media.State.values:
         raise ServiceError(f"state must be one of {', '.join(Media.State.values)}.", field="state")
     media.requested_state = state
-    if state != Media.State.PRIVATE and not media.is_reviewed:
+    if state != _PRIVATE and not media.is_reviewed:
         if by.can_edit_media:
             media.is_reviewed, media.reviewed_by, media.reviewed_at = True, by, timezone.now()
         else:
             # Held back until an editor reviews it; the wish is kept in requested_state.
-            state = Media.State.PRIVATE
+            state = _PRIVATE
+    elif _REACH[state] > _REACH[media.state] and not by.can_publish:
+        _hold_for_review(media, requested=state)
+        state = _PRIVATE
     media.state = state
     if save:
         media.save(
@@ -241,6 +287,11 @@ def media_review(*, media: Media, by, approve: bool, note: str = "") -> Media:
     media.reviewed_by, media.reviewed_at = by, timezone.now()
     media.state = media.requested_state if approve else Media.State.PRIVATE
     media.save(update_fields=["is_reviewed", "reviewed_by", "reviewed_at", "state", "edit_date"])
+    if approve:
+        from media_app.services.actions import media_reports_settle
+
+        # Approval of reported media is the editor's answer to the reports (issue 13, finding 2).
+        media_reports_settle(media=media, by=by)
     logger.info(
         "media %s reviewed by %s: %s %s",
         media.friendly_token,

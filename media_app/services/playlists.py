@@ -40,10 +40,23 @@ def playlist_update(
     return playlist
 
 
+def playlist_check_may_hold(*, playlist: Playlist, media: Media) -> None:
+    """A playlist is a public listing: it holds public, reviewed media, and its owner's own media
+    of any state (selectors/playlists.py shows that only to those who may list it). Someone
+    else's unlisted or private media never goes in, whoever adds it (editors included): unlisted
+    media is for those its owner gave the address to, not for a stranger's listing."""
+    public = media.state == Media.State.PUBLIC and media.is_reviewed
+    if not (public or media.user_id == playlist.user_id):
+        raise NotAllowed(
+            "Only public media, or the playlist owner's own media, can go into a playlist."
+        )
+
+
 @transaction.atomic
 def playlist_add(*, playlist: Playlist, by, media: Media) -> PlaylistMedia:
     """Append media (already checked visible to ``by``) at the end; adding twice is a no-op."""
     _check_owner(playlist, by)
+    playlist_check_may_hold(playlist=playlist, media=media)
     # Lock the playlist row so two concurrent adds do not take the same position.
     Playlist.objects.select_for_update().filter(pk=playlist.pk).first()
     last = playlist.items.aggregate(m=Max("ordering"))["m"]

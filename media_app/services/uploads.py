@@ -25,6 +25,7 @@ from django.utils import timezone
 from media_app.models import Media, ResumableUpload
 from media_app.services.errors import MediaRejected, ServiceError, UploadTooLarge
 from media_app.services.media import SNIFF_BYTES, detect_media_type, media_create
+from media_app.services.quotas import upload_quota_check
 
 logger = logging.getLogger(__name__)
 
@@ -86,9 +87,12 @@ def upload_create(*, user, length: int, metadata: dict[str, str]) -> ResumableUp
         )
     if Media.objects.filter(user=user).count() >= settings.UPLOADS_PER_USER:
         raise ServiceError(f"You have reached the limit of {settings.UPLOADS_PER_USER} uploads.")
-    upload = ResumableUpload.objects.create(
-        user=user, length=length, filename=metadata.get("filename", "")[:255], metadata=metadata
-    )
+    with transaction.atomic():
+        # The declared length counts from now on, before any byte is stored.
+        upload_quota_check(user=user, adding=length, new_pending=True)
+        upload = ResumableUpload.objects.create(
+            user=user, length=length, filename=metadata.get("filename", "")[:255], metadata=metadata
+        )
     spool_path(upload).touch()
     return upload
 
@@ -170,6 +174,7 @@ def upload_finish(*, upload: ResumableUpload) -> Media:
                 title=meta.get("title", ""),
                 description=meta.get("description", ""),
                 state=meta.get("state") or Media.State.PUBLIC,
+                quota_counted=True,  # its length was counted when the upload was created
             )
         locked.media = media
         locked.save(update_fields=["media", "updated_at"])

@@ -10,6 +10,7 @@ from django.utils import timezone
 from media_app.models import JournalistVerification, User
 from media_app.services.errors import NotAllowed, ServiceError
 from media_app.services.media import clean_text
+from media_app.services.mfa import mfa_role_changed
 
 Status = JournalistVerification.Status
 MAX_LINKS = 10
@@ -55,11 +56,17 @@ def verification_request(
         raise ServiceError("You already have a request waiting for an editor.") from None
 
 
+def verification_check_decider(*, by) -> None:
+    """Only editors decide requests. Checked before a request is even looked up, so a stranger
+    learns neither whether a request exists nor what its status is (403 for every id)."""
+    if not (by is not None and by.is_authenticated and by.can_edit_media):
+        raise NotAllowed("Only editors decide verification requests.")
+
+
 def _decide(
     request: JournalistVerification, *, by: User, status: str, note: str, expect: str
 ) -> JournalistVerification:
-    if not by.can_edit_media:
-        raise NotAllowed("Only editors decide verification requests.")
+    verification_check_decider(by=by)
     with transaction.atomic():
         locked = JournalistVerification.objects.select_for_update().get(pk=request.pk)
         if locked.status != expect:
@@ -67,10 +74,14 @@ def _decide(
         locked.status, locked.decided_by, locked.decided_at = status, by, timezone.now()
         locked.decision_note = note or ""
         locked.save()
-        user = locked.user
-        user.is_verified_journalist = status == Status.APPROVED
-        user.verified_outlet = locked.outlet if status == Status.APPROVED else ""
-        user.save(update_fields=["is_verified_journalist", "verified_outlet"])
+        if status != Status.REJECTED:
+            # A rejected request leaves the person as they were (they were not verified).
+            user = locked.user
+            held_a_role = user.holds_a_role
+            user.is_verified_journalist = status == Status.APPROVED
+            user.verified_outlet = locked.outlet if status == Status.APPROVED else ""
+            clock = mfa_role_changed(user=user, held_a_role=held_a_role)  # two-factor grace
+            user.save(update_fields=["is_verified_journalist", "verified_outlet", *clock])
     return locked
 
 
@@ -79,15 +90,7 @@ def verification_approve(*, request, by, note: str = ""):
 
 
 def verification_reject(*, request, by, note: str = ""):
-    if request.status != Status.PENDING:
-        raise ServiceError(f"This request is {request.status}, not pending.")
-    if not by.can_edit_media:
-        raise NotAllowed("Only editors decide verification requests.")
-    with transaction.atomic():
-        request.status, request.decided_by, request.decided_at = Status.REJECTED, by, timezone.now()
-        request.decision_note = note or ""
-        request.save()
-    return request
+    return _decide(request, by=by, status=Status.REJECTED, note=note, expect=Status.PENDING)
 
 
 def verification_revoke(*, request, by, note: str = ""):
@@ -119,8 +122,10 @@ def verification_grant(
     record.status, record.decided_by, record.decided_at = Status.APPROVED, by, timezone.now()
     record.decision_note = note or ""
     record.save()
+    held_a_role = user.holds_a_role
     user.is_verified_journalist, user.verified_outlet = True, outlet
-    user.save(update_fields=["is_verified_journalist", "verified_outlet"])
+    clock = mfa_role_changed(user=user, held_a_role=held_a_role)  # two-factor grace
+    user.save(update_fields=["is_verified_journalist", "verified_outlet", *clock])
     return record
 
 
@@ -133,5 +138,6 @@ def verification_withdraw(*, user: User, by: User | None = None, note: str = "")
         status=Status.REVOKED, decided_by=by, decided_at=timezone.now(), decision_note=note or ""
     )
     user.is_verified_journalist, user.verified_outlet = False, ""
-    user.save(update_fields=["is_verified_journalist", "verified_outlet"])
+    clock = mfa_role_changed(user=user, held_a_role=True)  # stops the clock if no role is left
+    user.save(update_fields=["is_verified_journalist", "verified_outlet", *clock])
     return revoked

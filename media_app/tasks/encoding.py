@@ -2,7 +2,9 @@
 
 Each task takes ids, calls one service step and returns; the services record the outcome on the
 media. Every ``encoding.*`` task acknowledges late and is requeued when its worker dies, so a
-killed encode is redone by the next worker (the steps are idempotent).
+killed encode is redone by the next worker (the steps are idempotent). They are routed to
+``long_tasks``; the encodes of unreviewed media are sent there with a lower priority, so workers
+take them after everyone else's (``media_app.services.encoding.encoding_priority``).
 """
 
 import functools

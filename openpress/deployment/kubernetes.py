@@ -309,7 +309,16 @@ REDIS_INIT = """\
 #!/bin/sh
 # Writes this pod's redis.conf and sentinel.conf into /conf (an emptyDir). The master is the one
 # the sentinels name; with no sentinel answering (first start of the set), redis-0 is the master.
+# Redis, its replication and the Sentinels all require the password (REDISCLI_AUTH, from the
+# openpress-secrets Secret's REDIS_PASSWORD; redis-cli reads it from there too).
 set -eu
+case "${REDISCLI_AUTH:-}" in
+    '' | *[!A-Za-z0-9_-]*)
+        echo "redis: REDIS_PASSWORD must be set to letters, digits, '-' or '_'" >&2
+        exit 64
+        ;;
+esac
+umask 077
 me="$HOSTNAME.redis"
 master=""
 if answer=$(redis-cli -h redis-sentinel -p 26379 --raw \\
@@ -323,6 +332,8 @@ echo "redis: this pod is $me, the master is $master"
     echo "dir /data"
     echo "appendonly yes"
     echo "replica-announce-ip $me"
+    echo "requirepass $REDISCLI_AUTH"
+    echo "masterauth $REDISCLI_AUTH"
     if [ "$master" != "$me" ]; then echo "replicaof $master 6379"; fi
 } >/conf/redis.conf
 {
@@ -331,7 +342,10 @@ echo "redis: this pod is $me, the master is $master"
     echo "sentinel resolve-hostnames yes"
     echo "sentinel announce-hostnames yes"
     echo "sentinel announce-ip $me"
+    echo "requirepass $REDISCLI_AUTH"
+    echo "sentinel sentinel-pass $REDISCLI_AUTH"
     echo "sentinel monitor $MASTER_NAME $master 6379 $SENTINEL_QUORUM"
+    echo "sentinel auth-pass $MASTER_NAME $REDISCLI_AUTH"
     echo "sentinel down-after-milliseconds $MASTER_NAME 5000"
     echo "sentinel failover-timeout $MASTER_NAME 60000"
     echo "sentinel parallel-syncs $MASTER_NAME 1"
@@ -353,10 +367,13 @@ def redis(role: Role, desc: Description) -> list[dict[str, Any]]:
         "data": {"init.sh": REDIS_INIT},
     }
     digest = hashlib.sha256(REDIS_INIT.encode()).hexdigest()[:16]
+    # The password, for redis-cli (probes, the init script's question to the sentinels).
+    auth = [e for e in _env(role) if e["name"] == "REDISCLI_AUTH"]
     env = [
         {"name": "MASTER_NAME", "value": REDIS_MASTER_NAME},
-        # A majority of the sentinels; the prod overlay (3 replicas) sets 2.
+        # A majority of the sentinels; the prod overlay (3 replicas) sets 2 (by this position).
         {"name": "SENTINEL_QUORUM", "value": "1"},
+        *auth,
     ]
     init = {
         "name": "config",
@@ -386,6 +403,7 @@ def redis(role: Role, desc: Description) -> list[dict[str, Any]]:
         "imagePullPolicy": "IfNotPresent",
         "command": ["redis-sentinel", "/conf/sentinel.conf"],
         "ports": [{"name": "sentinel", "containerPort": 26379, "protocol": "TCP"}],
+        "env": auth,
         "volumeMounts": [
             {"name": "conf", "mountPath": "/conf"},
             {"name": "tmp", "mountPath": "/tmp"},  # noqa: S108

@@ -36,6 +36,28 @@ BUILD_ARGS = (
 
 MEDIA = Mount("media", "/data/media")
 
+# Redis and its Sentinels require this password; the app adds it to REDIS_URL (settings).
+# compose's interpolation of the secret (required), not a value
+_REDIS_PASSWORD = "${REDIS_PASSWORD:?set REDIS_PASSWORD in the environment or .env}"  # noqa: S105
+REDIS_PASSWORD = Env("REDIS_PASSWORD", _REDIS_PASSWORD, from_secrets="REDIS_PASSWORD")
+# The same password under the name redis-cli reads (health checks, the Kubernetes init script).
+REDISCLI_AUTH = Env("REDISCLI_AUTH", _REDIS_PASSWORD, from_secrets="REDIS_PASSWORD")
+# compose: the password goes into a config file (mode 0600, owned by redis once the image's
+# entrypoint has chowned /data), never onto the command line, where `ps` on the host shows it.
+REDIS_COMPOSE_COMMAND = (
+    "sh",
+    "-c",
+    "umask 077 && printf 'requirepass %s\\n' \"$$REDISCLI_AUTH\" >/data/redis.conf"
+    ' && exec docker-entrypoint.sh "$$@"',
+    "redis",  # $0
+    "redis-server",
+    "/data/redis.conf",
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+)
+
 # The key of signed media links: the app makes them, nginx checks them, so both get it.
 MEDIA_LINK_SECRET = Env(
     "MEDIA_LINK_SECRET",
@@ -58,6 +80,7 @@ APP_ENV = (
         from_secrets="DATABASE_URL",
     ),
     Env("REDIS_URL", "redis://redis:6379/0"),
+    REDIS_PASSWORD,
     # Empty: REDIS_URL is the master (compose, one Redis). The prod overlay names the sentinels.
     Env("REDIS_SENTINELS", ""),
     Env("REDIS_MASTER_NAME", "openpress"),
@@ -77,7 +100,17 @@ APP_ENV = (
     # Signs links to files of media anonymous visitors may not see; nginx checks them (NGINX_ENV).
     MEDIA_LINK_SECRET,
     Env("MEDIA_LINK_SECONDS", "${MEDIA_LINK_SECONDS:-21600}"),
+    # Django is only ever reached through our nginx, which sends one X-Forwarded-For address:
+    # the client's as it resolved it (TRUSTED_PROXY_RANGES below). docs/security.md.
+    Env("TRUSTED_PROXY_COUNT", "1"),
+    Env("LOGIN_FAILURE_LIMIT", "${LOGIN_FAILURE_LIMIT:-10}"),
+    Env("LOGIN_LOCKOUT_SECONDS", "${LOGIN_LOCKOUT_SECONDS:-900}"),
+    Env("SIGNUP_RATE", "${SIGNUP_RATE:-10/hour}"),
+    Env("API_BASIC_AUTH", "${API_BASIC_AUTH:-true}"),
 )
+# Proxies in front of nginx whose X-Forwarded-For it believes. Compose: none, nginx is the edge.
+# Kubernetes: the ingress controller; the overlays set the cluster's private ranges.
+TRUSTED_PROXY_RANGES = Env("TRUSTED_PROXY_RANGES", "${TRUSTED_PROXY_RANGES:-}")
 # The read-only root filesystem of an app container: /tmp (heartbeat, uWSGI, Python) and the
 # encoders' scratch space are emptyDirs.
 APP_SCRATCH = ("/tmp", "/data/scratch")  # noqa: S108
@@ -192,9 +225,11 @@ OPENPRESS = Description(
         Role(
             name="redis",
             image=REDIS,
-            command=("--save", "", "--appendonly", "no"),
+            # compose's; Kubernetes writes redis.conf in an init container (kubernetes.redis).
+            command=REDIS_COMPOSE_COMMAND,
             kind="backing",
             own_env=False,
+            env=(REDISCLI_AUTH,),
             ports=(Port("redis", 6379),),
             health=Health(
                 liveness=Probe(command=("redis-cli", "ping")),
@@ -259,7 +294,11 @@ OPENPRESS = Description(
             image=NGINX,
             command=(),
             kind="deployment",
-            env=(Env("UPLOAD_MAX_SIZE", "${UPLOAD_MAX_SIZE:-4294967296}"), MEDIA_LINK_SECRET),
+            env=(
+                Env("UPLOAD_MAX_SIZE", "${UPLOAD_MAX_SIZE:-4294967296}"),
+                MEDIA_LINK_SECRET,
+                TRUSTED_PROXY_RANGES,
+            ),
             ports=(Port("http", 80, host="127.0.0.1:${OPENPRESS_HTTP_PORT:-8080}"),),
             mounts=(Mount("media", "/data/media", read_only=True),),
             health=NGINX_HEALTH,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
+import csp.constants as _csp_constants
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
@@ -54,7 +55,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "django_celery_beat",
     "media_app",
@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Content-Security-Policy on every answer (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "openpress.urls"
@@ -104,8 +106,24 @@ def database_from_url(url: str) -> dict:
     return db
 
 
+def redis_url_with_password(url: str, password: str) -> str:
+    """``url`` carrying ``password`` (``redis://:<password>@host...``), unless it names one
+    already or there is none: REDIS_PASSWORD stays a secret of its own while REDIS_URL is plain
+    configuration (a ConfigMap in Kubernetes)."""
+    parts = urlsplit(url)
+    if not password or parts.password or parts.scheme not in ("redis", "rediss"):
+        return url
+    netloc = f":{quote(password, safe='')}@{parts.netloc.rpartition('@')[2]}"
+    return parts._replace(netloc=netloc).geturl()
+
+
 # DATABASES is set by each environment's module: production requires DATABASE_URL.
-REDIS_URL = setting("REDIS_URL")
+# Redis's password (requirepass; the Sentinels take the same one) is added to REDIS_URL here, so
+# the cache, the broker and the result backend all carry it.
+REDIS_PASSWORD = setting("REDIS_PASSWORD")
+REDIS_URL = redis_url_with_password(setting("REDIS_URL"), REDIS_PASSWORD)
+# What a client says to the Sentinels themselves (redis-py's and kombu's sentinel_kwargs).
+REDIS_SENTINEL_KWARGS = {"password": REDIS_PASSWORD} if REDIS_PASSWORD else {}
 # With Sentinels (Kubernetes' prod overlay), Celery and the cache ask them for the current master
 # and follow a failover; REDIS_URL's database number still applies.
 REDIS_SENTINELS = [
@@ -120,6 +138,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Validates nothing: a changed password revokes every API token of the account.
+    {"NAME": "media_app.services.tokens.RevokeTokensOnPasswordChange"},
 ]
 
 LANGUAGE_CODE = "en-us"
@@ -141,6 +161,29 @@ SERVE_MEDIA_FILES = DEBUG
 # (media_app/services/signing.py) that nginx checks by itself; each settings module sets
 # MEDIA_LINK_SECRET through media_link_secret().
 MEDIA_LINK_SECONDS = int(setting("MEDIA_LINK_SECONDS"))
+
+# Content-Security-Policy of pages (django-csp; docs/security.md, "Content-Security-Policy and
+# user files"): scripts only from our own static files (or a tag carrying the request's nonce,
+# `request.csp_nonce`), no plugins, no <base> elsewhere, framed only by our own pages (/embed
+# lifts that). hls.js plays through MediaSource, a blob: URL for the <video>: the one thing beyond
+# 'self' the pages need (tests/security/test_user_files.py plays media in Chromium under it).
+# Media files carry a policy of their own (a sandbox: media_app/file_access.py, docker/nginx),
+# which the middleware leaves alone.
+_media_origin = "{0.scheme}://{0.netloc}".format(urlsplit(MEDIA_URL)) if "//" in MEDIA_URL else ""
+_own = ("'self'", *([_media_origin] if _media_origin else []))
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", _csp_constants.NONCE],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": list(_own),
+        "media-src": [*_own, "blob:"],
+        "connect-src": list(_own),
+    }
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -149,6 +192,19 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # memory); the size limit is enforced while streaming by media_app.uploads.
 UPLOAD_MAX_SIZE = int(setting("UPLOAD_MAX_SIZE"))
 UPLOADS_PER_USER = int(setting("UPLOADS_PER_USER"))
+# Per-account byte quota over originals plus the declared length of unfinished uploads
+# (media_app/services/quotas.py); 0 means no limit.
+UPLOAD_QUOTA_BYTES = int(setting("UPLOAD_QUOTA_BYTES"))
+UPLOAD_QUOTA_BYTES_VERIFIED = int(setting("UPLOAD_QUOTA_BYTES_VERIFIED"))
+UPLOAD_MAX_PENDING = int(setting("UPLOAD_MAX_PENDING"))
+UPLOAD_CREATE_RATE = setting("UPLOAD_CREATE_RATE")
+UPLOAD_CREATE_RATE_PER_CLIENT = setting("UPLOAD_CREATE_RATE_PER_CLIENT")
+for _name in ("UPLOAD_CREATE_RATE", "UPLOAD_CREATE_RATE_PER_CLIENT"):
+    # DRF would only parse a bad rate on the first upload, as a 500: refuse it at start-up.
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", globals()[_name]):
+        raise ImproperlyConfigured(
+            f"{_name} must look like 60/hour (number/second|minute|hour|day)."
+        )
 FILE_UPLOAD_MAX_MEMORY_SIZE = 0
 FILE_UPLOAD_HANDLERS = ["media_app.uploads.LimitedTemporaryFileUploadHandler"]
 FILE_UPLOAD_PERMISSIONS = 0o644
@@ -157,7 +213,16 @@ SCRATCH_DIR = setting("SCRATCH_DIR") or None
 FILE_UPLOAD_TEMP_DIR = SCRATCH_DIR
 
 REPORTED_TIMES_THRESHOLD = int(setting("REPORTED_TIMES_THRESHOLD"))
+REPORT_MIN_ACCOUNT_AGE_HOURS = float(setting("REPORT_MIN_ACCOUNT_AGE_HOURS"))
+REPORT_COOLDOWN_HOURS = float(setting("REPORT_COOLDOWN_HOURS"))
+REPORT_RATE_PER_CLIENT = setting("REPORT_RATE_PER_CLIENT")
+REPORT_RATE_PER_MEDIA = setting("REPORT_RATE_PER_MEDIA")
+for _name in ("REPORT_RATE_PER_CLIENT", "REPORT_RATE_PER_MEDIA"):
+    # Checked here: DRF would only parse a bad rate on the first report, as a 500.
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", globals()[_name]):
+        raise ImproperlyConfigured(f"{_name} must look like 5/hour (number/second|minute|hour|day)")
 API_CACHE_SECONDS = int(setting("API_CACHE_SECONDS"))
+API_TOKEN_DAYS = int(setting("API_TOKEN_DAYS"))
 
 _email = _env.email_url_config(setting("EMAIL_URL"))
 EMAIL_BACKEND = _email.pop("EMAIL_BACKEND")
@@ -170,7 +235,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.BasicAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        # Our hashed, scoped, expiring tokens (`Token <key>` or `Bearer <key>`).
+        "media_app.api.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "media_app.api.pagination.StandardPagination",
@@ -195,7 +261,10 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery -----------------------------------------------------------------------------
-_sentinel_urls = ";".join(f"sentinel://{h}:{p}/{_redis_db}" for h, p in REDIS_SENTINELS)
+_sentinel_auth = f":{quote(REDIS_PASSWORD, safe='')}@" if REDIS_PASSWORD else ""
+_sentinel_urls = ";".join(
+    f"sentinel://{_sentinel_auth}{h}:{p}/{_redis_db}" for h, p in REDIS_SENTINELS
+)
 CELERY_BROKER_URL = setting("CELERY_BROKER_URL") or _sentinel_urls or REDIS_URL
 CELERY_TASK_DEFAULT_QUEUE = "short_tasks"
 # Both queues declared, so every worker, the router and `purge` know them by name.
@@ -225,6 +294,7 @@ if CELERY_VISIBILITY_TIMEOUT <= CELERY_LONG_TASK_TIME_LIMIT:
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 if CELERY_BROKER_URL.startswith("sentinel://"):
     CELERY_BROKER_TRANSPORT_OPTIONS["master_name"] = REDIS_MASTER_NAME
+    CELERY_BROKER_TRANSPORT_OPTIONS["sentinel_kwargs"] = REDIS_SENTINEL_KWARGS
 # No task outlives the visibility timeout: the longest (an encode step) is killed first.
 CELERY_TASK_TIME_LIMIT = CELERY_LONG_TASK_TIME_LIMIT
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -249,7 +319,10 @@ ENCODE_MAX_ATTEMPTS = int(setting("ENCODE_MAX_ATTEMPTS"))
 # Only tasks that declare ignore_result=False store anything (CELERY_TASK_IGNORE_RESULT above).
 CELERY_RESULT_BACKEND = setting("CELERY_RESULT_BACKEND") or CELERY_BROKER_URL
 if CELERY_RESULT_BACKEND.startswith("sentinel://"):
-    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"master_name": REDIS_MASTER_NAME}
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+        "master_name": REDIS_MASTER_NAME,
+        "sentinel_kwargs": REDIS_SENTINEL_KWARGS,
+    }
 CELERY_RESULT_EXPIRES = 24 * 3600
 
 LOGGING = {
@@ -259,3 +332,143 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": setting("LOG_LEVEL")},
 }
+
+# --- Logins: lockout, sign-up throttle, the client's address (docs/security.md) ---------
+# The client's address, for every throttle and lockout (media_app/client_address.py): behind
+# TRUSTED_PROXY_COUNT proxies that each append to X-Forwarded-For, the N-th address from the
+# right; with 0 (no proxy, the embedded default) the header is ignored. Behind our nginx it is 1.
+TRUSTED_PROXY_COUNT = int(setting("TRUSTED_PROXY_COUNT"))
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+# django-axes counts failed authenticate(request=...) calls, per client address and per account,
+# in the database (SQLite embedded, PostgreSQL in production: no cache needed), and answers 429
+# + Retry-After on every login path: /api/v1/login, HTTP Basic, the login page, the admin.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware", "media_app.logins.SignupThrottleMiddleware"]
+# First: a locked-out client or account is refused before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "media_app.logins.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_FAILURE_LIMIT = int(setting("LOGIN_FAILURE_LIMIT"))
+LOGIN_LOCKOUT_SECONDS = int(setting("LOGIN_LOCKOUT_SECONDS"))
+if LOGIN_FAILURE_LIMIT < 1 or LOGIN_LOCKOUT_SECONDS < 1:
+    raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT and LOGIN_LOCKOUT_SECONDS must be 1 or more.")
+# Read when asked, so a changed LOGIN_* setting applies at once.
+AXES_FAILURE_LIMIT = "media_app.services.logins.login_failure_limit"  # LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = "media_app.services.logins.login_cool_off"  # LOGIN_LOCKOUT_SECONDS
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]  # either one locks
+AXES_USERNAME_CALLABLE = "media_app.logins.account_key"
+AXES_CLIENT_IP_CALLABLE = "media_app.client_address.client_address"
+AXES_LOCKOUT_CALLABLE = "media_app.logins.lockout_response"
+# Attempts refused during a lockout are not counted: it ends LOGIN_LOCKOUT_SECONDS after the
+# last counted failure, as Retry-After says, however hard someone keeps knocking.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A success does not wipe the address's failures (one valid account would reset them).
+AXES_RESET_ON_SUCCESS = False
+# No log of successful logins (addresses of people signing in are not ours to keep); failures
+# are kept only as long as they count.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_SENSITIVE_PARAMETERS = ["username", "email", "login", "ip_address"]
+# allauth's own failed-login limit answers a form error, not a 429: axes is the one lockout.
+ACCOUNT_RATE_LIMITS = {"login_failed": False}
+SIGNUP_RATE = setting("SIGNUP_RATE")
+if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", SIGNUP_RATE):
+    raise ImproperlyConfigured("SIGNUP_RATE must look like 10/hour (number/second|minute|hour|day)")
+# HTTP Basic stays on for MediaCMS clients (throttled by axes like every login); false drops it.
+API_BASIC_AUTH = as_bool(setting("API_BASIC_AUTH"))
+if not API_BASIC_AUTH:
+    REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
+        name
+        for name in REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"]
+        if name != "rest_framework.authentication.BasicAuthentication"
+    ]
+
+# --- Accounts: django-allauth (login, two-factor, single sign-on; docs/security.md) ------
+INSTALLED_APPS += [
+    # After media_app: its templates (media_app/templates/account/, mfa/, allauth/) win.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+]
+# After authentication and messages, before axes (which its docs want last): role holders past
+# the two-factor grace period are sent to enrolment.
+_axes = "axes.middleware.AxesMiddleware"
+_before = MIDDLEWARE.index(_axes) if _axes in MIDDLEWARE else len(MIDDLEWARE)
+MIDDLEWARE[_before:_before] = [
+    "allauth.account.middleware.AccountMiddleware",
+    "media_app.middleware.SecondFactorEnrolmentMiddleware",
+]
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("media_app.context_processors.two_factor")
+# Whatever backends are declared above (a throttling one first, then Django's ModelBackend for
+# username + password, as before), then allauth's, which also signs people in by e-mail.
+AUTHENTICATION_BACKENDS = [
+    *globals().get("AUTHENTICATION_BACKENDS", ["django.contrib.auth.backends.ModelBackend"]),
+    # allauth's, checking each account's password once per attempt (media_app/logins.py).
+    "media_app.logins.AccountBackend",
+]
+ACCOUNT_FORMS = {"login": "media_app.forms.LoginForm", "signup": "media_app.forms.SignUpForm"}
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
+# As before allauth: addresses are not verified by mail; one address per account.
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_SIGNUP_REDIRECT_URL = "/verification"
+# Changing one's e-mail or password, or a second factor, asks for the password (or a second
+# factor) again when the last sign-in is older than a few minutes.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+# A reset asked for an unknown address sends nothing: the site mails only its own members.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+MFA_ADAPTER = "media_app.accounts.MFAAdapter"
+# The code forms count wrong codes per account (services/mfa.py): allauth's own limit rides on
+# its login_failed rate, which the login lockout above may turn off.
+MFA_FORMS = {
+    "authenticate": "media_app.forms.SecondFactorForm",
+    "reauthenticate": "media_app.forms.SecondFactorReauthenticateForm",
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+# The e-mail is not verified by mail (above), so enrolment cannot wait for it.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+# One period either side of now (RFC 6238's allowance for clock drift); each code works once.
+MFA_TOTP_TOLERANCE = 1
+MFA_TOTP_ISSUER = SITE_NAME
+# WebAuthn needs https except on localhost; DEBUG (the embedded default) runs plain http.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+MFA_GRACE_DAYS = int(setting("MFA_GRACE_DAYS"))
+# Single sign-on: one OpenID Connect provider, on only when its issuer URL is set.
+OIDC_PROVIDER_URL = setting("OIDC_PROVIDER_URL")
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"APPS": []}}
+if OIDC_PROVIDER_URL:
+    SOCIALACCOUNT_PROVIDERS["openid_connect"]["APPS"].append(
+        {
+            "provider_id": "oidc",
+            "name": setting("OIDC_PROVIDER_NAME"),
+            "client_id": setting("OIDC_CLIENT_ID"),
+            "secret": setting("OIDC_CLIENT_SECRET"),
+            "settings": {"server_url": OIDC_PROVIDER_URL, "oauth_pkce_enabled": True},
+        }
+    )
+SOCIALACCOUNT_ADAPTER = "media_app.accounts.SocialAccountAdapter"
+# A provider's claim of an e-mail address never opens an existing local account.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_STORE_TOKENS = False
+# HTTP Basic carries only a password: it opens no account protected by a second factor; every
+# API authentication refuses a role holder past the grace period (media_app/api/mfa.py).
+_DRF = "rest_framework.authentication"
+MFA_GATED_API_AUTHENTICATION = {
+    f"{_DRF}.BasicAuthentication": "media_app.api.mfa_gate.BasicAuthentication",
+    f"{_DRF}.TokenAuthentication": "media_app.api.mfa_gate.TokenAuthentication",
+    "media_app.api.authentication.ApiTokenAuthentication": (
+        "media_app.api.mfa_gate.ApiTokenAuthentication"
+    ),
+}
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
+    MFA_GATED_API_AUTHENTICATION.get(name, name)
+    for name in REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"]
+]

@@ -52,11 +52,15 @@ CELERY_BROKER_URL = _broker
 if _broker.startswith("filesystem://"):
     _folder = urlsplit(_broker).path
     _queue_dir = Path(_folder) if _folder not in ("", "/") else BASE_DIR / "var" / "broker"
-    for _sub in ("queue", "processed", "control", "results"):
+    for _sub in ("queue", "processing", "processed", "control", "results"):
         (_queue_dir / _sub).mkdir(parents=True, exist_ok=True)
+    # kombu's filesystem transport, but a message is deleted when acknowledged, not when read:
+    # a worker killed mid-encode leaves it to the next worker (openpress/filebroker.py).
+    CELERY_BROKER_TRANSPORT = "openpress.filebroker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir / "queue"),
         "data_folder_out": str(_queue_dir / "queue"),
+        "processing_folder": str(_queue_dir / "processing"),
         "processed_folder": str(_queue_dir / "processed"),
         # Without it kombu keeps its fan-out tables (worker remote control) in ./control of
         # whatever the current directory is.

@@ -11,6 +11,7 @@ from openpress.config import as_bool
 from openpress.settings.base import *  # noqa: F403
 from openpress.settings.base import (
     REDIS_MASTER_NAME,
+    REDIS_SENTINEL_KWARGS,
     REDIS_SENTINELS,
     REDIS_URL,
     _env,
@@ -34,7 +35,9 @@ if REDIS_SENTINELS and not setting("CACHE_URL"):
     CACHES["default"]["OPTIONS"] = {
         "pool_class": "redis.sentinel.SentinelConnectionPool",
         "service_name": REDIS_MASTER_NAME,
-        "sentinel_manager": Sentinel(REDIS_SENTINELS, socket_timeout=2),
+        "sentinel_manager": Sentinel(
+            REDIS_SENTINELS, socket_timeout=2, sentinel_kwargs=REDIS_SENTINEL_KWARGS
+        ),
     }
 
 # TLS ends at the ingress or nginx in front of us; it tells us the original scheme.

@@ -27,15 +27,25 @@ def make_role(role: str):
     return UserFactory(**flags)
 
 
-def token_client(user) -> APIClient:
+def token_client(user, scope: str = "manage") -> APIClient:
     """A client that authenticates the way a script does: ``Authorization: Token <key>``."""
-    from rest_framework.authtoken.models import Token
-
     client = APIClient()
     if user is not None:
-        key, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {key.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {make_token(user, scope)}")
     return client
+
+
+def make_token(user, scope: str = "manage") -> str:
+    """A fresh API token's key, marked used just now: the first request of a test then writes
+    no ``last_used_at`` (query counts stay those of any later request)."""
+    from django.utils import timezone
+
+    from media_app.services.tokens import token_create
+
+    made = token_create(user=user, name="test client", scope=scope)
+    made.token.last_used_at = timezone.now()
+    made.token.save(update_fields=["last_used_at"])
+    return made.key
 
 
 def basic_client(username: str, password: str = PASSWORD) -> APIClient:

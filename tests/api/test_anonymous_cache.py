@@ -1,6 +1,9 @@
 """Anonymous reads are cached, and no change of visibility is ever served stale."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from media_app.models import Media
@@ -50,7 +53,8 @@ def test_reports_past_the_threshold_are_seen_at_once(db, anon, settings):
     settings.REPORTED_TIMES_THRESHOLD = 1
     media = MediaFactory()
     assert anon.get(f"/api/v1/media/{media.friendly_token}").status_code == 200
-    media_action_record(media=media, user=UserFactory(), action="report")
+    joined = timezone.now() - timedelta(hours=settings.REPORT_MIN_ACCOUNT_AGE_HOURS + 1)
+    media_action_record(media=media, user=UserFactory(date_joined=joined), action="report")
     assert anon.get(f"/api/v1/media/{media.friendly_token}").status_code == 404
 
 

@@ -1,10 +1,11 @@
 """Login, API token and whoami, through real session, token and Basic credentials."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.api._people import PASSWORD, basic_client, body, token_client
+from media_app.models import ApiToken
+from media_app.services.tokens import digest_of
+from tests.api._people import PASSWORD, basic_client, body, make_token, token_client
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,11 +24,10 @@ def test_login_with_username_answers_the_token(fmt):
     else:
         response = APIClient().post("/api/v1/login", data, format=fmt)
     assert response.status_code == 200, body(response)
-    assert response.json() == {
-        "username": "reporter",
-        "email": "reporter@example.org",
-        "token": Token.objects.get(user=person).key,
-    }
+    data = response.json()
+    assert data.keys() == {"username", "email", "token", "expiry"}
+    assert (data["username"], data["email"]) == ("reporter", "reporter@example.org")
+    assert ApiToken.objects.get(digest=digest_of(data["token"])).user == person
 
 
 def test_login_with_email_only_and_trailing_slash():
@@ -39,14 +39,15 @@ def test_login_with_email_only_and_trailing_slash():
     assert response.json()["username"] == "desk"
 
 
-def test_login_token_is_stable_and_opens_the_api():
+def test_each_login_makes_a_token_that_opens_the_api():
     UserFactory(username="desk")
     first = APIClient().post("/api/v1/login", {"username": "desk", "password": PASSWORD})
     second = APIClient().post("/api/v1/login", {"username": "desk", "password": PASSWORD})
-    assert first.json()["token"] == second.json()["token"]
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {first.json()['token']}")
-    assert client.get("/api/v1/whoami").json()["username"] == "desk"
+    assert first.json()["token"] != second.json()["token"]
+    for answer in (first, second):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {answer.json()['token']}")
+        assert client.get("/api/v1/whoami").json()["username"] == "desk"
 
 
 @pytest.mark.parametrize(
@@ -64,7 +65,7 @@ def test_login_refuses_bad_credentials_with_a_message(data):
     response = APIClient().post("/api/v1/login", data, format="json")
     assert response.status_code == 400
     assert response.json(), "a message says what is wrong"
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_login_refuses_a_disabled_account():
@@ -87,7 +88,7 @@ def test_user_token_by_basic_auth_then_used_as_token():
     response = basic_client("desk").get("/api/v1/user/token")
     assert response.status_code == 200
     key = response.json()["token"]
-    assert response.json() == {"token": Token.objects.get(user=person).key}
+    assert ApiToken.objects.get(digest=digest_of(key)).user == person
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert client.get("/api/v1/user/token/").json() == {"token": key}
@@ -141,11 +142,11 @@ def test_whoami_through_token_and_basic(editor):
     assert by_token.json()["username"] == by_basic.json()["username"] == editor.username
 
 
-def test_whoami_anonymous_and_bad_credentials_are_403(user):
+def test_whoami_anonymous_and_bad_credentials_are_refused(user):
     assert APIClient().get("/api/v1/whoami").status_code == 403
     bad_token = APIClient()
     bad_token.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
-    assert bad_token.get("/api/v1/whoami").status_code == 403
+    assert bad_token.get("/api/v1/whoami").status_code == 401  # "log in again", not "forbidden"
     assert basic_client(user.username, "not the password").get("/api/v1/whoami").status_code == 403
 
 
@@ -160,17 +161,21 @@ def test_session_writes_need_the_csrf_token(user):
 
 
 def test_changing_the_password_retires_the_token(user):
-    old = Token.objects.create(user=user).key
+    old = make_token(user)
     client = token_client(user)
     response = client.post(
         f"/api/v1/users/{user.username}",
-        {"action": "change_password", "password": "a much better passphrase"},
+        {
+            "action": "change_password",
+            "password": "a much better passphrase",
+            "current_password": PASSWORD,
+        },
         format="json",
     )
     assert response.status_code == 201
     stale = APIClient()
     stale.credentials(HTTP_AUTHORIZATION=f"Token {old}")
-    assert stale.get("/api/v1/whoami").status_code == 403
+    assert stale.get("/api/v1/whoami").status_code == 401
     relog = APIClient().post(
         "/api/v1/login", {"username": user.username, "password": "a much better passphrase"}
     )

@@ -51,15 +51,18 @@ def test_matrix(role, state):
     expected = 403 if person is None else (201 if sees else 404)
     assert response.status_code == expected, body(response)
 
-    # playlist-add (into the caller's own playlist; anonymous has none, so tries someone's)
+    # playlist-add (into the caller's own playlist; anonymous has none, so tries someone's).
+    # A playlist is a public listing: someone else's unlisted or private media never goes in,
+    # even for editors (403 once the caller may see it, 404 otherwise).
     playlist = PlaylistFactory(user=person) if person is not None else PlaylistFactory()
     response = client.put(
         f"/api/v1/playlists/{playlist.friendly_token}",
         {"type": "add", "media_friendly_token": token},
         format="json",
     )
-    assert response.status_code == expected, body(response)
-    assert playlist.items.filter(media=media).exists() == (expected == 201)
+    added = 403 if person is None else (404 if not sees else (201 if state == "public" else 403))
+    assert response.status_code == added, body(response)
+    assert playlist.items.filter(media=media).exists() == (added == 201)
 
     # update
     response = client.put(f"/api/v1/media/{token}", {"title": "Changed"}, format="json")

@@ -148,8 +148,10 @@ def test_queue_lists_waiting_media_oldest_first_with_reports(editor, journalist)
 
 def test_media_hidden_by_reports_comes_back_to_the_queue(editor, settings, public_media):
     settings.REPORTED_TIMES_THRESHOLD = 2
+    joined = timezone.now() - timedelta(hours=settings.REPORT_MIN_ACCOUNT_AGE_HOURS + 1)
     for _ in range(2):
-        media_action_record(media=public_media, user=UserFactory(), action="report")
+        reporter = UserFactory(date_joined=joined)  # old enough for the report to count
+        media_action_record(media=public_media, user=reporter, action="report")
     assert not _public_sees(public_media)
     tokens = [
         m["friendly_token"]

@@ -6,11 +6,11 @@ import socket
 from urllib.parse import urlparse
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from media_app.models import Media, ResumableUpload
 from media_app.services.uploads import spool_path
 from tests import broker
+from tests.api._people import make_token
 from tests.conftest import client_for
 from tests.workers import wait_for
 
@@ -143,7 +143,7 @@ def test_termination_and_other_peoples_uploads(user, journalist, api):
 @pytest.mark.django_db(transaction=True)
 def test_dropped_connection_keeps_what_arrived_and_resumes(live_server, user):
     """A real socket closed mid-body: the server keeps the bytes, the client resumes at HEAD."""
-    token = Token.objects.create(user=user).key
+    token = make_token(user)
     client = client_for(user)
     url = _create(client, len(PNG), filename="field.png")
     host, port = urlparse(live_server.url).hostname, urlparse(live_server.url).port

@@ -4,7 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from media_app.models import User
-from tests.api._people import PNG, ROLES, body, make_role, token_client
+from tests.api._people import PASSWORD, PNG, ROLES, body, make_role, token_client
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -210,7 +210,8 @@ def test_change_password_permissions(role, user):
 
 def test_change_password_weak_is_400(user):
     response = token_client(user).post(
-        f"/api/v1/users/{user.username}", {"action": "change_password", "password": "1"}
+        f"/api/v1/users/{user.username}",
+        {"action": "change_password", "password": "1", "current_password": PASSWORD},
     )
     assert response.status_code == 400
     assert "password" in body(response).lower()

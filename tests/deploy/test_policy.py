@@ -225,9 +225,15 @@ def test_prod_follows_redis_failover_through_the_sentinels(builds):
     redis = prod.workload("redis")
     assert redis["spec"]["replicas"] == 3
     init_env = {
-        e["name"]: e["value"] for e in redis["spec"]["template"]["spec"]["initContainers"][0]["env"]
+        e["name"]: e.get("value") or e["valueFrom"]["secretKeyRef"]["key"]
+        for e in redis["spec"]["template"]["spec"]["initContainers"][0]["env"]
     }
-    assert init_env == {"MASTER_NAME": "openpress", "SENTINEL_QUORUM": "2"}
+    # REDISCLI_AUTH: the password Redis and the Sentinels require (docs/security.md, finding 7).
+    assert init_env == {
+        "MASTER_NAME": "openpress",
+        "SENTINEL_QUORUM": "2",
+        "REDISCLI_AUTH": "REDIS_PASSWORD",
+    }
     names = [c["name"] for c in redis["spec"]["template"]["spec"]["containers"]]
     assert names == ["redis", "sentinel"]
     assert prod.get("Service", "redis")["spec"]["clusterIP"] == "None"

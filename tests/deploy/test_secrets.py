@@ -73,10 +73,18 @@ def test_the_documented_command_writes_random_private_secrets_once(tmp_path):
 
     first = generate("prod")
     values = dict(line.split("=", 1) for line in first.splitlines())
-    assert set(values) == {"SECRET_KEY", "POSTGRES_PASSWORD", "DATABASE_URL", "MEDIA_LINK_SECRET"}
+    assert set(values) == {
+        "SECRET_KEY",
+        "POSTGRES_PASSWORD",
+        "DATABASE_URL",
+        "MEDIA_LINK_SECRET",
+        "REDIS_PASSWORD",
+    }
     assert len(values["SECRET_KEY"]) == 96 and len(values["POSTGRES_PASSWORD"]) == 48
     # Safe for nginx's configuration, as the app and nginx's start.sh demand.
     assert re.fullmatch(r"[0-9a-f]{64}", values["MEDIA_LINK_SECRET"])
+    # Written into redis.conf by the Redis pods' init script, which accepts these characters.
+    assert re.fullmatch(r"[0-9a-f]{48}", values["REDIS_PASSWORD"])
     assert values["DATABASE_URL"] == (
         f"postgres://openpress:{values['POSTGRES_PASSWORD']}@postgres:5432/openpress"
     )
@@ -104,10 +112,11 @@ def test_a_secret_added_by_a_newer_release_is_appended_to_a_kept_file(tmp_path):
         [str(scripts / "deploy-secrets.sh"), "dev"], capture_output=True, text=True, check=False
     )
     assert proc.returncode == 0, proc.stderr
-    assert "added: MEDIA_LINK_SECRET" in proc.stdout and "=" not in proc.stdout
+    assert "added: MEDIA_LINK_SECRET REDIS_PASSWORD" in proc.stdout and "=" not in proc.stdout
     lines = secrets_env.read_text().splitlines()
     assert lines[:3] == old.splitlines()
-    assert len(lines) == 4 and re.fullmatch(r"MEDIA_LINK_SECRET=[0-9a-f]{64}", lines[3])
+    assert len(lines) == 5 and re.fullmatch(r"MEDIA_LINK_SECRET=[0-9a-f]{64}", lines[3])
+    assert re.fullmatch(r"REDIS_PASSWORD=[0-9a-f]{48}", lines[4])
     again = subprocess.run(
         [str(scripts / "deploy-secrets.sh"), "dev"], capture_output=True, text=True, check=False
     )

@@ -37,6 +37,8 @@ SERVICES = ("postgres", "redis", *APP_SERVICES, "nginx")
 # The key of signed media links for this run: the test signs links of its own with it (an
 # expired one), independently of the app's signer.
 LINK_SECRET = secrets.token_hex(32)
+LOGIN_FAILURE_LIMIT = 5
+LOGIN_LOCKOUT_SECONDS = 30
 
 
 def report(line: str) -> None:
@@ -104,7 +106,11 @@ def stack(tmp_path_factory):
         f"SECRET_KEY={secrets.token_hex(32)}\n"
         f"POSTGRES_PASSWORD={secrets.token_hex(16)}\n"
         f"MEDIA_LINK_SECRET={LINK_SECRET}\n"
+        f"REDIS_PASSWORD={secrets.token_hex(16)}\n"
         f"OPENPRESS_HTTP_PORT={PORT}\n"
+        # A small, short lockout, so the abuse test can watch one begin and end.
+        f"LOGIN_FAILURE_LIMIT={LOGIN_FAILURE_LIMIT}\n"
+        f"LOGIN_LOCKOUT_SECONDS={LOGIN_LOCKOUT_SECONDS}\n"
     )
     compose = Compose(env_file)
     compose.run("down", "-v", "--remove-orphans", check=False)
@@ -422,3 +428,87 @@ def test_stack_serves_uploads_encodes_and_hides_private_files(stack, tmp_path):
     admin_master = detail(admin, private).json()["hls_info"]["master_file"]
     assert signed_parts(admin_master) and http("GET", admin_master).status == 200
     report(f"stack: private media served by signed links only: {p_master}")
+
+
+# --- abuse through nginx (issue 13, findings 3 and 4) ---------------------------------------------
+
+
+def test_stack_abuse_spoofed_forwarded_for_and_the_login_lockout(stack):
+    """A client that makes up X-Forwarded-For is still one client, for DRF's throttles and for
+    the login lockout; the lockout holds through nginx on the API and HTTP Basic, and ends.
+
+    Runs after the user story: it locks this machine's address out of logging in for
+    LOGIN_LOCKOUT_SECONDS, and waits for that to end.
+    """
+
+    def spoofed(n: int) -> dict[str, str]:
+        return {"X-Forwarded-For": f"192.0.2.{n % 250 + 1}"}
+
+    # DRF: anonymous media actions, 60 a minute per client (checked before the media is looked
+    # up). With a new made-up address each time, the 61st is still refused.
+    answers = [
+        http(
+            "POST",
+            "/api/v1/media/nosuchmedia/actions",
+            json_body={"type": "like"},
+            headers=spoofed(n),
+        )
+        for n in range(62)
+    ]
+    statuses = [a.status for a in answers]
+    assert 429 in statuses, statuses
+    first = statuses.index(429)
+    assert first <= 60, statuses
+    assert int(answers[first].headers["Retry-After"]) >= 1
+    report(f"stack: spoofed X-Forwarded-For: action throttle refused request {first + 1}")
+
+    # An account of our own, made the way an operator would.
+    password = secrets.token_urlsafe(18)
+    stack.run(
+        "exec",
+        "-T",
+        "api",
+        "/app/docker/entrypoint.sh",
+        "manage",
+        "shell",
+        "-c",
+        "from media_app.models import User; "
+        f"User.objects.create_user('abuse-target', 'abuse-target@example.org', '{password}')",
+    )
+
+    def login(username: str, secret: str, n: int) -> Response:
+        return http(
+            "POST",
+            "/api/v1/login",
+            json_body={"username": username, "password": secret},
+            headers=spoofed(n),
+        )
+
+    # LOGIN_FAILURE_LIMIT failures on made-up names, each "from" another made-up address.
+    for n in range(1, LOGIN_FAILURE_LIMIT + 1):
+        failed = login(f"nobody-{n}", "wrong password", n)
+        if n < LOGIN_FAILURE_LIMIT:
+            assert failed.status == 400, (n, failed.status, failed.body[:300])
+    assert failed.status == 429, failed.body[:300]
+    assert 1 <= int(failed.headers["Retry-After"]) <= LOGIN_LOCKOUT_SECONDS
+    assert "Try again in" in failed.json()["detail"]
+    locked_at = time.monotonic()
+    # The right password of a real account, from yet another made-up address: still refused,
+    # on the login endpoint and through HTTP Basic.
+    assert login("abuse-target", password, 100).status == 429
+    basic = base64.b64encode(f"abuse-target:{password}".encode()).decode()
+    whoami = http(
+        "GET", "/api/v1/whoami", headers={"Authorization": f"Basic {basic}", **spoofed(101)}
+    )
+    assert whoami.status == 429 and whoami.headers["Retry-After"]
+    report("stack: login lockout holds through nginx (API and Basic) against spoofed addresses")
+
+    # It ends: asking again during the lockout does not extend it.
+    opened = wait_for(
+        lambda: (r := login("abuse-target", password, 102)).status == 200 and r,
+        timeout=LOGIN_LOCKOUT_SECONDS + 60,
+        interval=2,
+        message="the login lockout to end",
+    )
+    assert opened.json()["username"] == "abuse-target"
+    report(f"stack: lockout ended {time.monotonic() - locked_at:.0f}s after it began")

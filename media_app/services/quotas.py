@@ -1,0 +1,62 @@
+"""The per-account upload quota (issue 13, finding 5).
+
+What counts: the originals of the account's media plus the declared ``Upload-Length`` of its
+unfinished resumable uploads (``media_app.selectors.uploads``). A tus upload is counted in full
+from its creation, before any byte arrives, so twenty 4 GiB creations cannot reserve 80 GiB of
+disk; a finished upload is counted once, through its media; a deleted media or a cancelled or
+expired upload frees its bytes.
+
+The check locks the account's row, so two uploads started at the same moment cannot both fit
+into the last free bytes: call it inside the transaction that creates the upload or the media.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from media_app.selectors.uploads import upload_usage
+from media_app.services.errors import QuotaExceeded, TooManyPendingUploads
+
+GIB = 1024**3
+
+
+def _size(n: int) -> str:
+    return f"{n / GIB:.2f} GiB ({n} bytes)"
+
+
+def upload_quota_of(user) -> int:
+    """The account's byte quota; 0 means no limit. Publishers (verified journalists, editors,
+    managers, admins) get the larger one: their work is what the site exists for."""
+    if user.can_publish:
+        return settings.UPLOAD_QUOTA_BYTES_VERIFIED
+    return settings.UPLOAD_QUOTA_BYTES
+
+
+def upload_quota_check(*, user, adding: int, new_pending: bool = False) -> None:
+    """Refuse (413) an upload of ``adding`` bytes that does not fit into ``user``'s quota.
+
+    ``new_pending`` is true for a tus creation, which also counts against
+    ``UPLOAD_MAX_PENDING`` (400). Nothing is written: the caller stores nothing when this raises.
+    """
+    with transaction.atomic():
+        # Serialises the checks of one account (the row lock lasts until the caller's commit).
+        get_user_model().objects.select_for_update().only("pk").get(pk=user.pk)
+        usage = upload_usage(user=user)
+        max_pending = settings.UPLOAD_MAX_PENDING
+        if new_pending and max_pending and usage.pending_count >= max_pending:
+            raise TooManyPendingUploads(
+                f"You have {usage.pending_count} unfinished uploads; the limit is {max_pending} "
+                "at once (UPLOAD_MAX_PENDING). Finish or cancel one (tus DELETE) first.",
+                extra={"pending": usage.pending_count, "max_pending": max_pending},
+            )
+        quota = upload_quota_of(user)
+        if quota and usage.used + adding > quota:
+            raise QuotaExceeded(
+                f"Upload quota exceeded: your quota is {_size(quota)}, you use {_size(usage.used)} "
+                f"(media and unfinished uploads) and this upload asks for {_size(adding)}. "
+                "Delete media or cancel unfinished uploads to make room; verified journalists "
+                "have a larger quota.",
+                extra={"quota": quota, "used": usage.used, "requested": adding},
+            )
