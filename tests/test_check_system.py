@@ -40,7 +40,15 @@ def bare_path(tmp_path: Path, *commands: str) -> str:
 def test_make_test_and_make_run_check_the_machine_before_anything_else():
     for target in ("test", "run"):
         dry = subprocess.run(
-            ["make", "-n", "-B", target], cwd=ROOT, capture_output=True, text=True, timeout=60
+            ["make", "--no-print-directory", "-n", "-B", target],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            # Also when run under `make test` itself: no inherited MAKEFLAGS or MAKELEVEL.
+            env={
+                k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")
+            },
         )
         first = dry.stdout.splitlines()[0]
         assert first.endswith(f"scripts/check_system.py {target} "), dry.stdout[:500]
