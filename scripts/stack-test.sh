@@ -14,7 +14,8 @@
 # 6. stops the engine by its PID, whatever happened.
 #
 # Honoured: STACK_ROOT (engine data, tools; default /var/lib/openpress-stack), STACK_HTTP_PORT
-# (nginx on 127.0.0.1, default 18080), STANDIN_SCRIPT (path of standin-images.sh).
+# (nginx on 127.0.0.1, default 18080), STANDIN_SCRIPT (path of standin-images.sh),
+# STACK_PYTEST_ARGS (what pytest runs; default: all of tests/stack, stopping at the first failure).
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -126,10 +127,11 @@ done
 log "stack test"
 rm -f "$REPORT"
 status=0
+# shellcheck disable=SC2086 # STACK_PYTEST_ARGS is a list of pytest arguments
 OPENPRESS_IMAGE=$APP_IMAGE OPENPRESS_NGINX_IMAGE=$NGINX_APP_IMAGE STACK_REPORT=$REPORT \
     STACK_HTTP_PORT=$STACK_HTTP_PORT \
     "$ROOT/.venv/bin/python" -m pytest -p no:django -p no:cacheprovider \
-    --confcutdir tests/stack -m stack tests/stack -x || status=$?
+    --confcutdir tests/stack -m stack ${STACK_PYTEST_ARGS:-tests/stack -x} || status=$?
 
 log "figures"
 docker image ls --format '{{.Repository}}:{{.Tag}}  {{.Size}}' "$APP_IMAGE"
