@@ -70,17 +70,15 @@ case "$role" in
         ;;
     celery-short)
         wait_for_db
-        celery_worker short_tasks "${CELERY_SHORT_CONCURRENCY:-4}" "$@"
+        # CELERY_SHORT_CONCURRENCY when set, else two per CPU of the container's limit.
+        concurrency=$(python -m openpress.cpu celery-short)
+        celery_worker short_tasks "$concurrency" "$@"
         ;;
     celery-long)
         wait_for_db
-        concurrency=${CELERY_LONG_CONCURRENCY:-0}
-        if [ "$concurrency" = 0 ]; then
-            # One encode per two cores: each ffmpeg process runs two threads (see config.py).
-            cores=$(nproc)
-            concurrency=$((cores / 2))
-            [ "$concurrency" -ge 1 ] || concurrency=1
-        fi
+        # CELERY_LONG_CONCURRENCY when set, else one encode per two CPUs of the container's
+        # limit (its cgroup), not of the node: nproc counts the node's cores (openpress/cpu.py).
+        concurrency=$(python -m openpress.cpu celery-long)
         # SIGTERM means a cold shutdown here: no stop grace period covers an encode of hours, and
         # a warm shutdown cut short by SIGKILL would leave the message unacknowledged in Redis
         # until the visibility timeout (hours). Cold shutdown stops ffmpeg at once; the encoding

@@ -228,10 +228,16 @@ VARIABLES: tuple[Var, ...] = (
     Var(
         "CELERY_LONG_CONCURRENCY",
         "0",
-        "Processes of a long worker; 0 means one per two cores.",
+        "Processes of a long worker; 0 means one per two CPUs of its container's limit "
+        "(cgroup cpu.max), else of the CPUs it may run on.",
         group="celery",
     ),
-    Var("CELERY_SHORT_CONCURRENCY", "4", "Processes of a short worker.", group="celery"),
+    Var(
+        "CELERY_SHORT_CONCURRENCY",
+        "0",
+        "Processes of a short worker; 0 means two per CPU of its container's limit (2 to 16).",
+        group="celery",
+    ),
     Var(
         "CELERY_HEARTBEAT_FILE",
         "",
@@ -264,7 +270,8 @@ VARIABLES: tuple[Var, ...] = (
     Var(
         "ENCODE_FFMPEG_THREADS",
         "0",
-        "Threads of one ffmpeg process; 0 means two (one encode per two cores).",
+        "Threads of one ffmpeg process; 0 means the long worker's CPUs (its container's "
+        "limit) shared by the encodes it runs at once: 2 on a 2-CPU pod.",
         group="encoding",
     ),
     Var(

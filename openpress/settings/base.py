@@ -12,7 +12,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
-from openpress import config
+from openpress import config, cpu
 from openpress.config import as_bool, as_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -299,16 +299,20 @@ if CELERY_BROKER_URL.startswith("sentinel://"):
 CELERY_TASK_TIME_LIMIT = CELERY_LONG_TASK_TIME_LIMIT
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_HEARTBEAT_FILE = setting("CELERY_HEARTBEAT_FILE") or None
-_cores = os.cpu_count() or 2
-CELERY_LONG_CONCURRENCY = int(setting("CELERY_LONG_CONCURRENCY")) or max(1, _cores // 2)
-CELERY_SHORT_CONCURRENCY = int(setting("CELERY_SHORT_CONCURRENCY"))
+# Worker sizes follow the CPUs this container may use (its cgroup limit), not the node's cores.
+_cpus = cpu.available_cpus()
+CELERY_LONG_CONCURRENCY = int(setting("CELERY_LONG_CONCURRENCY")) or cpu.long_concurrency(_cpus)
+CELERY_SHORT_CONCURRENCY = int(setting("CELERY_SHORT_CONCURRENCY")) or cpu.short_concurrency(_cpus)
 
 # --- Encoding ---------------------------------------------------------------------------
 ENCODE_LADDER = [int(h) for h in as_list(setting("ENCODE_LADDER"))]
 ENCODE_PRESET = setting("ENCODE_PRESET")
 ENCODE_CRF = int(setting("ENCODE_CRF"))
 ENCODE_SEGMENT_SECONDS = int(setting("ENCODE_SEGMENT_SECONDS"))
-ENCODE_FFMPEG_THREADS = int(setting("ENCODE_FFMPEG_THREADS")) or 2
+# The long worker's CPUs shared by the encodes it runs at once (2 on a 2-CPU pod).
+ENCODE_FFMPEG_THREADS = int(setting("ENCODE_FFMPEG_THREADS")) or cpu.ffmpeg_threads(
+    _cpus, CELERY_LONG_CONCURRENCY
+)
 FFMPEG_BINARY = setting("FFMPEG_BINARY")  # empty: see media_app/encoding/runner.py
 ENCODE_CHUNK_THRESHOLD_SECONDS = int(setting("ENCODE_CHUNK_THRESHOLD_SECONDS"))
 ENCODE_CHUNK_SECONDS = int(setting("ENCODE_CHUNK_SECONDS"))
