@@ -26,10 +26,12 @@ if [ "${#secret}" -lt 32 ]; then
     echo "nginx: MEDIA_LINK_SECRET must be set to 32 or more letters, digits, '-' or '_'" >&2
     exit 64
 fi
-# Proxies in front of nginx whose X-Forwarded-For it believes (real_ip): addresses or CIDR ranges,
-# comma-separated; only characters an address can hold reach the configuration.
+# Proxies in front of nginx whose X-Forwarded-For (real_ip) and X-Forwarded-Proto it believes:
+# addresses or CIDR ranges, comma-separated; only characters an address can hold reach the
+# configuration.
 real_ip_from="# no trusted proxy in front: TRUSTED_PROXY_RANGES is empty"
 ranges=""
+geo=""
 for range in $(printf '%s' "${TRUSTED_PROXY_RANGES:-}" | tr ',' ' '); do
     case "$range" in
         *[!0-9A-Fa-f.:/]*)
@@ -38,14 +40,16 @@ for range in $(printf '%s' "${TRUSTED_PROXY_RANGES:-}" | tr ',' ' '); do
             ;;
     esac
     ranges="$ranges set_real_ip_from $range;"
+    geo="$geo $range 1;"
 done
 [ -n "$ranges" ] && real_ip_from=${ranges# }
+[ -n "$geo" ] || geo=" # none: TRUSTED_PROXY_RANGES is empty"
 # A subshell: the umask that keeps the key's file private must not reach nginx (its workers
 # could no longer open the cache folders the master creates).
 render() (
     umask 077
     sed -e "s/@UPLOAD_MAX_SIZE@/$limit/" -e "s/@MEDIA_LINK_SECRET@/$secret/" \
-        -e "s|@REAL_IP_FROM@|$real_ip_from|" "$1" >"$2"
+        -e "s|@REAL_IP_FROM@|$real_ip_from|" -e "s|@TRUSTED_PROXY_GEO@|${geo# }|" "$1" >"$2"
 )
 if [ "${1:-}" = "--render" ]; then
     render "$2" "$3"
@@ -53,5 +57,6 @@ if [ "${1:-}" = "--render" ]; then
 fi
 render /etc/nginx/openpress/openpress.conf.template /etc/nginx/conf.d/default.conf
 mkdir -p /var/cache/nginx
-nginx -t -q
-exec nginx -g 'daemon off;'
+# -e stderr: the error log compiled into the binary (/var/log/nginx) is not ours to write.
+nginx -e stderr -t -q
+exec nginx -e stderr -g 'daemon off;'

@@ -285,7 +285,7 @@ def start_nginx(tmp_path, live_server):
         for old, new in (
             ("server web:9000;", f"server 127.0.0.1:{app};"),
             ("server api:9000;", f"server 127.0.0.1:{app};"),
-            ("listen 80 default_server;", f"listen 127.0.0.1:{port} default_server;"),
+            ("listen 8080 default_server;", f"listen 127.0.0.1:{port} default_server;"),
             ("/var/cache/nginx/", f"{work}/cache/"),
             ("/usr/share/openpress/static/", f"{work}/static/"),
             ("/data/media/", media),
