@@ -1,9 +1,18 @@
-"""Health endpoints for probes: liveness touches nothing, readiness asks the backing services.
+"""Health endpoints: liveness and readiness of this process, and the state of its dependencies.
 
-``/healthz`` answers as long as the process can run a view: restarting a container cannot fix a
-database outage, so liveness must not depend on one (a PostgreSQL or Redis outage would otherwise
-restart every pod in a loop). ``/readyz`` says whether this process can serve traffic now:
-the database and Redis both answer. Neither says more than which check failed.
+``/healthz`` (liveness) answers as long as the process can run a view: restarting a container
+cannot fix a database outage, so liveness must not depend on one.
+
+``/readyz`` (readiness) says whether *this process* can take requests; it touches no backing
+service either. Every pod shares the same PostgreSQL and Redis, so a readiness that asked them
+would, on a Redis blip or a CloudNativePG switchover, take every pod out of its Service at once
+and turn a few seconds of degraded answers (pages that need no Redis keep working, the cache is
+optional) into a complete outage with nothing but 502s, and bring them back only after the
+probe's next successes.
+
+``/healthz/dependencies`` asks PostgreSQL and Redis (the Redis that takes writes) and answers 503
+when one fails: for monitoring, alerts and the operator, never a probe. None of them says more
+than which check failed.
 """
 
 from __future__ import annotations
@@ -72,10 +81,16 @@ def _redis_ok() -> bool:
 @never_cache
 @require_GET
 def readyz(request):
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def dependencies(request):
     checks = {"database": _database_ok(), "redis": _redis_ok()}
-    ready = all(checks.values())
+    ok = all(checks.values())
     body = {
-        "status": "ok" if ready else "unavailable",
-        "checks": {name: "ok" if ok else "failed" for name, ok in checks.items()},
+        "status": "ok" if ok else "unavailable",
+        "checks": {name: "ok" if good else "failed" for name, good in checks.items()},
     }
-    return JsonResponse(body, status=200 if ready else 503)
+    return JsonResponse(body, status=200 if ok else 503)

@@ -20,6 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("healthz/dependencies", health.dependencies, name="health-dependencies"),
     path("internal/media-file-access", file_access.media_file_access, name="media-file-access"),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", _API_DOCS, name="api-docs"),

@@ -10,10 +10,12 @@ readiness probes; requests and limits. Base runs one replica of everything; over
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import Any
 
 from openpress import config
 from openpress.deployment.model import Description, Probe, Role, resolve
+from openpress.deployment.topology import REDIS_SETTINGS
 from openpress.deployment.yamltext import dump
 
 SECRET = "openpress-secrets"  # noqa: S105 - the name of the Secret, not a value
@@ -60,27 +62,30 @@ def container_security() -> dict[str, Any]:
     }
 
 
-def pod_security(uid: int, *, low_ports: bool = False) -> dict[str, Any]:
-    ctx: dict[str, Any] = {
+def pod_security(uid: int) -> dict[str, Any]:
+    # No sysctls: every role listens on an unprivileged port (nginx too: 8080), so no pod needs
+    # net.ipv4.ip_unprivileged_port_start (tests/deploy/test_parity.py).
+    return {
         "runAsNonRoot": True,
         "runAsUser": uid,
         "runAsGroup": uid,
         "fsGroup": uid,
         "seccompProfile": {"type": "RuntimeDefault"},
     }
-    if low_ports:
-        # nginx listens on 80 without root or NET_BIND_SERVICE: a namespaced, "safe" sysctl.
-        ctx["sysctls"] = [{"name": "net.ipv4.ip_unprivileged_port_start", "value": "0"}]
-    return ctx
 
 
 def _resources(role: Role) -> dict[str, Any]:
     r = role.resources
     assert r is not None
-    return {
+    out = {
         "requests": {"cpu": r.cpu_request, "memory": r.memory_request},
         "limits": {"cpu": r.cpu_limit, "memory": r.memory_limit},
     }
+    if r.ephemeral_request:
+        out["requests"]["ephemeral-storage"] = r.ephemeral_request
+    if r.ephemeral_limit:
+        out["limits"]["ephemeral-storage"] = r.ephemeral_limit
+    return out
 
 
 def _env(role: Role) -> list[dict[str, Any]]:
@@ -112,7 +117,10 @@ def _volumes(role: Role, desc: Description) -> list[dict[str, Any]]:
         for m in role.mounts
         if m.volume in shared
     ]
-    volumes += [{"name": _volume_name(p), "emptyDir": {}} for p in role.scratch]
+    limits = dict(role.scratch_limits)
+    for path in role.scratch:
+        empty: dict[str, Any] = {"sizeLimit": limits[path]} if path in limits else {}
+        volumes.append({"name": _volume_name(path), "emptyDir": empty})
     return volumes
 
 
@@ -132,28 +140,50 @@ def container(role: Role, name: str | None = None) -> dict[str, Any]:
     if role.env:
         c["env"] = _env(role)
     c["volumeMounts"] = _mounts(role)
-    assert role.health is not None
-    c["startupProbe"] = _probe(role.health.startup)
-    c["livenessProbe"] = _probe(role.health.liveness)
-    c["readinessProbe"] = _probe(role.health.readiness)
+    if role.health is not None:  # a Job has none: it serves nothing, its deadline bounds it
+        c["startupProbe"] = _probe(role.health.startup)
+        c["livenessProbe"] = _probe(role.health.liveness)
+        c["readinessProbe"] = _probe(role.health.readiness)
+    if role.drain_seconds:
+        # Stay up while the endpoint removal reaches every proxy, then take SIGTERM.
+        c["lifecycle"] = {"preStop": {"sleep": {"seconds": role.drain_seconds}}}
     c["resources"] = _resources(role)
     c["securityContext"] = container_security()
     return c
 
 
+# The media volume must be writable by the app's uid/gid. Storage that honours fsGroup makes it
+# so; NFS-backed ReadWriteMany storage (Longhorn RWX, NFS provisioners) ignores fsGroup, and a
+# root init container that chowns is what Pod Security "restricted" forbids. So the storage
+# must hand out a writable root (docs/deploy.md, "Storage"), and a pod whose volume is not
+# writable says so and stops before it serves, instead of failing every upload.
+MEDIA_WRITABLE = """\
+probe="$MEDIA_ROOT/.write-check-${HOSTNAME:-pod}"
+if ! (: >"$probe") 2>/dev/null; then
+    echo "media: $MEDIA_ROOT is not writable by uid $(id -u), groups $(id -G)." >&2
+    echo "media: the storage ignores fsGroup; make the root of the volume writable by" >&2
+    echo "media: uid or gid $(id -u) (docs/deploy.md, Storage)" >&2
+    exit 1
+fi
+rm -f "$probe"
+"""
+WAIT_FOR_MIGRATIONS = "until python /app/manage.py migrate --check >/dev/null; do sleep 5; done\n"
+
+
 def _wait_for_migrations(role: Role) -> dict[str, Any]:
-    """compose's `depends_on: migrate: service_completed_successfully`, as an init container."""
+    """compose's `depends_on: migrate: service_completed_successfully`, as an init container;
+    first it checks that the media volume is writable, where the role writes to it."""
+    writes_media = [m for m in role.mounts if m.volume == "media" and not m.read_only]
+    script = (MEDIA_WRITABLE if writes_media else "") + WAIT_FOR_MIGRATIONS
+    mounts = [{"name": "tmp", "mountPath": "/tmp"}]  # noqa: S108
+    mounts += [{"name": m.volume, "mountPath": m.path} for m in writes_media]
     return {
         "name": "wait-for-migrations",
         "image": role.image.reference,
         "imagePullPolicy": "IfNotPresent",
-        "command": [
-            "/bin/sh",
-            "-c",
-            "until python /app/manage.py migrate --check >/dev/null; do sleep 5; done",
-        ],
+        "command": ["/bin/sh", "-ec", script],
         "env": _env(role),
-        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],  # noqa: S108
+        "volumeMounts": mounts,
         "resources": {
             "requests": {"cpu": "50m", "memory": "128Mi"},
             "limits": {"cpu": "500m", "memory": "384Mi"},
@@ -163,13 +193,22 @@ def _wait_for_migrations(role: Role) -> dict[str, Any]:
 
 
 def _affinity(role: Role) -> dict[str, Any]:
+    """The seed's intent, encoders away from the web pods they would starve, as a preference.
+
+    A *required* anti-affinity binds both ways: once a worker runs on every node, no web pod can
+    be scheduled (nor its HPA grow). A preferred term of the highest weight keeps them apart
+    whenever the nodes allow it and never leaves a pod Pending. Dedicated encoder nodes are an
+    overlay's choice (docs/deploy.md, "Nodes").
+    """
     return {
         "podAntiAffinity": {
-            # The seed's rule: encoders never share a node with the web pods they would starve.
-            "requiredDuringSchedulingIgnoredDuringExecution": [
+            "preferredDuringSchedulingIgnoredDuringExecution": [
                 {
-                    "topologyKey": "kubernetes.io/hostname",
-                    "labelSelector": {"matchLabels": labels(o)},
+                    "weight": 100,
+                    "podAffinityTerm": {
+                        "topologyKey": "kubernetes.io/hostname",
+                        "labelSelector": {"matchLabels": labels(o)},
+                    },
                 }
                 for o in role.anti_affine_to
             ]
@@ -192,14 +231,18 @@ def pod_spec(role: Role, desc: Description) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "automountServiceAccountToken": False,
         "enableServiceLinks": False,
-        "securityContext": pod_security(
-            role.run_as, low_ports=any(p.container < 1024 for p in role.ports)
-        ),
+        "securityContext": pod_security(role.run_as),
     }
+    if any(m.volume == "media" for m in role.mounts):
+        # Where the storage honours fsGroup, the kubelet fixes the volume's ownership only when
+        # its root is wrong, not file by file at every start (minutes on a large media tree).
+        spec["securityContext"]["fsGroupChangePolicy"] = "OnRootMismatch"
     if role.anti_affine_to:
         spec["affinity"] = _affinity(role)
     if role.kind == "deployment":
         spec["topologySpreadConstraints"] = _spread(role)
+    if role.grace_seconds is not None:
+        spec["terminationGracePeriodSeconds"] = role.grace_seconds
     if role.image.role_entrypoint and role.kind == "deployment":
         spec["initContainers"] = [_wait_for_migrations(role)]
     spec["containers"] = [container(role)]
@@ -217,12 +260,17 @@ def deployment(role: Role, desc: Description) -> dict[str, Any]:
         strategy: dict[str, Any] = {"type": "Recreate"}
     else:
         strategy = {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}}
+    spec: dict[str, Any] = {}
+    if not role.scaling.autoscaled:
+        # An autoscaled role leaves the count to its HPA (prod) or the default of 1 (dev): a
+        # replicas field here would scale it back down at every `kubectl apply`.
+        spec["replicas"] = 1
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
         "metadata": _meta(role.name, role.name),
         "spec": {
-            "replicas": 1,
+            **spec,
             "revisionHistoryLimit": 5,
             "strategy": strategy,
             "selector": {"matchLabels": labels(role.name)},
@@ -235,8 +283,21 @@ def deployment(role: Role, desc: Description) -> dict[str, Any]:
 
 
 def job(role: Role, desc: Description) -> dict[str, Any]:
+    """The migrations of one release.
+
+    A Job's pod template cannot change, so each release needs a Job of its own: the overlays
+    append the app image's tag to the name (a kustomize ``replacements`` entry, run after their
+    ``images:``), so a new tag is a new Job and the same tag applied again is unchanged. For the
+    same reason the template takes its plain values as literals rather than from the ConfigMap,
+    whose name changes with any setting: only the image and the description change the Job.
+    """
     spec = pod_spec(role, desc)
     spec["restartPolicy"] = "Never"
+    for env in spec["containers"][0].get("env", []):
+        if "configMapKeyRef" in env["valueFrom"]:
+            declared = next(e for e in role.env if e.name == env["name"])
+            env.pop("valueFrom")
+            env["value"] = resolve(declared.value)
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",
@@ -244,9 +305,9 @@ def job(role: Role, desc: Description) -> dict[str, Any]:
         "spec": {
             "backoffLimit": 3,
             "activeDeadlineSeconds": 1800,
-            # A finished Job goes away, so the next release's `kubectl apply` creates it anew
-            # (a Job's pod template cannot be changed in place; docs/deploy.md, "Upgrade").
-            "ttlSecondsAfterFinished": 600,
+            # Finished Jobs go away after a day (logs for the morning after); applying the same
+            # release again later recreates it, and `migrate` then finds nothing to do.
+            "ttlSecondsAfterFinished": 86400,
             "template": {"metadata": {"labels": labels(role.name)}, "spec": spec},
         },
     }
@@ -258,7 +319,7 @@ def service(role: Role, *, headless: bool = False, name: str | None = None) -> d
         spec["clusterIP"] = "None"
     spec["selector"] = labels(role.name)
     spec["ports"] = [
-        {"name": p.name, "port": p.container, "targetPort": p.name, "protocol": "TCP"}
+        {"name": p.name, "port": p.service or p.container, "targetPort": p.name, "protocol": "TCP"}
         for p in role.ports
     ]
     return {
@@ -305,68 +366,35 @@ def postgres(role: Role, desc: Description) -> list[dict[str, Any]]:
     return [service(role, headless=True), statefulset]
 
 
-REDIS_INIT = """\
-#!/bin/sh
-# Writes this pod's redis.conf and sentinel.conf into /conf (an emptyDir). The master is the one
-# the sentinels name; with no sentinel answering (first start of the set), redis-0 is the master.
-# Redis, its replication and the Sentinels all require the password (REDISCLI_AUTH, from the
-# openpress-secrets Secret's REDIS_PASSWORD; redis-cli reads it from there too).
-set -eu
-case "${REDISCLI_AUTH:-}" in
-    '' | *[!A-Za-z0-9_-]*)
-        echo "redis: REDIS_PASSWORD must be set to letters, digits, '-' or '_'" >&2
-        exit 64
-        ;;
-esac
-umask 077
-me="$HOSTNAME.redis"
-master=""
-if answer=$(redis-cli -h redis-sentinel -p 26379 --raw \\
-        sentinel get-master-addr-by-name "$MASTER_NAME" 2>/dev/null); then
-    master=$(printf '%s\\n' "$answer" | head -n 1)
-fi
-[ -n "$master" ] || master="redis-0.redis"
-echo "redis: this pod is $me, the master is $master"
-{
-    echo "port 6379"
-    echo "dir /data"
-    echo "appendonly yes"
-    echo "replica-announce-ip $me"
-    echo "requirepass $REDISCLI_AUTH"
-    echo "masterauth $REDISCLI_AUTH"
-    if [ "$master" != "$me" ]; then echo "replicaof $master 6379"; fi
-} >/conf/redis.conf
-{
-    echo "port 26379"
-    echo "dir /tmp"
-    echo "sentinel resolve-hostnames yes"
-    echo "sentinel announce-hostnames yes"
-    echo "sentinel announce-ip $me"
-    echo "requirepass $REDISCLI_AUTH"
-    echo "sentinel sentinel-pass $REDISCLI_AUTH"
-    echo "sentinel monitor $MASTER_NAME $master 6379 $SENTINEL_QUORUM"
-    echo "sentinel auth-pass $MASTER_NAME $REDISCLI_AUTH"
-    echo "sentinel down-after-milliseconds $MASTER_NAME 5000"
-    echo "sentinel failover-timeout $MASTER_NAME 60000"
-    echo "sentinel parallel-syncs $MASTER_NAME 1"
-} >/conf/sentinel.conf
-"""
+# The Redis pods' init script is a file of its own, linted by shellcheck (scripts/deploy-check.sh).
+REDIS_INIT_SCRIPT = Path(__file__).resolve().parents[2] / "docker" / "redis-init.sh"
+
+
+def redis_conf() -> str:
+    """redis.conf's lines common to every Redis pod: topology.REDIS_SETTINGS, as compose has them
+    on its command line."""
+    lines = [f"{key} {value}" if value else f'{key} ""' for key, value in REDIS_SETTINGS]
+    return "\n".join(lines) + "\n"
 
 
 def redis(role: Role, desc: Description) -> list[dict[str, Any]]:
     """The seed's master + replicas StatefulSet, with a Sentinel beside each Redis for failover.
 
     The first start makes redis-0 the master; afterwards the sentinels decide, and a restarted pod
-    asks them whom to follow. Clients find the master through the ``redis-sentinel`` Service
+    asks them whom to follow, or, with none answering, follows the master its own Sentinel last
+    knew (docker/redis-init.sh). Clients find the master through the ``redis-sentinel`` Service
     (REDIS_SENTINELS, set by the prod overlay); with one replica (dev) ``redis`` is the master.
     """
+    init_script = REDIS_INIT_SCRIPT.read_text(encoding="utf-8")
     scripts = {
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": _meta("redis-scripts", "redis"),
-        "data": {"init.sh": REDIS_INIT},
+        "data": {"init.sh": init_script, "redis.conf": redis_conf()},
     }
-    digest = hashlib.sha256(REDIS_INIT.encode()).hexdigest()[:16]
+    digest = hashlib.sha256(
+        "\0".join(scripts["data"][k] for k in sorted(scripts["data"])).encode()
+    ).hexdigest()[:16]
     # The password, for redis-cli (probes, the init script's question to the sentinels).
     auth = [e for e in _env(role) if e["name"] == "REDISCLI_AUTH"]
     env = [
@@ -374,6 +402,8 @@ def redis(role: Role, desc: Description) -> list[dict[str, Any]]:
         # A majority of the sentinels; the prod overlay (3 replicas) sets 2 (by this position).
         {"name": "SENTINEL_QUORUM", "value": "1"},
         *auth,
+        # redis-0, redis-1...: the pod's address is POD_NAME.redis (the headless Service).
+        {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
     ]
     init = {
         "name": "config",
@@ -384,6 +414,9 @@ def redis(role: Role, desc: Description) -> list[dict[str, Any]]:
         "volumeMounts": [
             {"name": "scripts", "mountPath": "/scripts", "readOnly": True},
             {"name": "conf", "mountPath": "/conf"},
+            # sentinel.conf lives on the volume: after a full restart the pod follows the
+            # master its Sentinel last knew (docker/redis-init.sh).
+            {"name": "data", "mountPath": "/data"},
         ],
         "resources": _resources(role),
         "securityContext": container_security(),
@@ -401,11 +434,12 @@ def redis(role: Role, desc: Description) -> list[dict[str, Any]]:
         "name": "sentinel",
         "image": role.image.reference,
         "imagePullPolicy": "IfNotPresent",
-        "command": ["redis-sentinel", "/conf/sentinel.conf"],
+        # Sentinel rewrites its file at every failover; kept on the volume (docker/redis-init.sh).
+        "command": ["redis-sentinel", "/data/sentinel.conf"],
         "ports": [{"name": "sentinel", "containerPort": 26379, "protocol": "TCP"}],
         "env": auth,
         "volumeMounts": [
-            {"name": "conf", "mountPath": "/conf"},
+            {"name": "data", "mountPath": "/data"},
             {"name": "tmp", "mountPath": "/tmp"},  # noqa: S108
         ],
         "startupProbe": _probe(Probe(command=sentinel_probe.command, period=2, failures=30)),
@@ -427,6 +461,7 @@ def redis(role: Role, desc: Description) -> list[dict[str, Any]]:
     ]
     spec.pop("topologySpreadConstraints", None)
     spec["topologySpreadConstraints"] = _spread(role)
+    (data,) = (v for v in desc.volumes for m in role.mounts if v.name == m.volume)
     statefulset = {
         "apiVersion": "apps/v1",
         "kind": "StatefulSet",
@@ -447,8 +482,8 @@ def redis(role: Role, desc: Description) -> list[dict[str, Any]]:
                 {
                     "metadata": {"name": "data"},
                     "spec": {
-                        "accessModes": ["ReadWriteOnce"],
-                        "resources": {"requests": {"storage": "2Gi"}},
+                        "accessModes": [data.access],
+                        "resources": {"requests": {"storage": data.size}},
                     },
                 }
             ],
@@ -472,6 +507,35 @@ def redis(role: Role, desc: Description) -> list[dict[str, Any]]:
     return [scripts, headless, sentinels, statefulset]
 
 
+RELOAD = "secret.reloader.stakater.com/reload"
+
+
+def secret_names(pod: dict[str, Any]) -> list[str]:
+    """The Secrets a pod spec reads variables from (secretKeyRef), sorted."""
+    names = {
+        env["valueFrom"]["secretKeyRef"]["name"]
+        for c in [*pod.get("initContainers", []), *pod["containers"]]
+        for env in c.get("env", [])
+        if "secretKeyRef" in env.get("valueFrom", {})
+    }
+    return sorted(names)
+
+
+def reload_on_secrets(doc: dict[str, Any]) -> None:
+    """Name the Secrets a Deployment or StatefulSet reads for Stakater Reloader.
+
+    A pod reads its variables once, at start. The Secrets are made outside kustomize (no hash
+    suffix: scripts/deploy-secrets.sh, External Secrets, the CloudNativePG operator's
+    openpress-db-app), so a rotated value reaches the pods only by a rolling restart: Reloader
+    makes one when a named Secret changes; without it, `kubectl rollout restart` (docs/deploy.md).
+    """
+    if doc["kind"] not in ("Deployment", "StatefulSet"):
+        return
+    names = secret_names(doc["spec"]["template"]["spec"])
+    if names:
+        doc["metadata"].setdefault("annotations", {})[RELOAD] = ",".join(names)
+
+
 def storage(desc: Description) -> list[dict[str, Any]]:
     return [
         {
@@ -486,20 +550,14 @@ def storage(desc: Description) -> list[dict[str, Any]]:
 
 
 def ingress(desc: Description) -> dict[str, Any]:
+    """The way in, for whichever controller: each overlay picks one with a kustomize component
+    (deploy/components: ingress-traefik, k3s's own; ingress-nginx; gateway-api), which sets the
+    class and its annotations, and may add TLS (tls-cert-manager, traefik-https)."""
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",
-        "metadata": {
-            "name": "openpress",
-            "labels": labels("nginx"),
-            "annotations": {
-                # ingress-nginx: our nginx enforces UPLOAD_MAX_SIZE; do not cut uploads short.
-                "nginx.ingress.kubernetes.io/proxy-body-size": "0",
-                "nginx.ingress.kubernetes.io/proxy-read-timeout": "300",
-            },
-        },
+        "metadata": {"name": "openpress", "labels": labels("nginx")},
         "spec": {
-            "ingressClassName": "nginx",
             "rules": [
                 {
                     "host": desc.host,
@@ -508,7 +566,8 @@ def ingress(desc: Description) -> dict[str, Any]:
                             {
                                 "path": "/",
                                 "pathType": "Prefix",
-                                "backend": {"service": {"name": "nginx", "port": {"number": 80}}},
+                                # By name: the Service's port number is nginx's business.
+                                "backend": {"service": {"name": "nginx", "port": {"name": "http"}}},
                             }
                         ]
                     },
@@ -530,10 +589,13 @@ def config_literals(desc: Description) -> list[str]:
     return [f"{name}={value}" for name, value in sorted(values.items())]
 
 
-def render(desc: Description) -> dict[str, str]:
-    """File name (relative to deploy/base) -> text."""
-    files: dict[str, str] = {}
-    files["namespace.yaml"] = dump(
+def namespace(desc: Description) -> str:
+    """deploy/namespace.yaml, applied once before an overlay and never part of one.
+
+    ``kubectl delete -k deploy/overlays/...`` deletes what the overlay lists; a Namespace among
+    them would take every PersistentVolumeClaim in it (PostgreSQL's and Redis's) along.
+    """
+    return dump(
         {
             "apiVersion": "v1",
             "kind": "Namespace",
@@ -545,8 +607,16 @@ def render(desc: Description) -> dict[str, str]:
                     "pod-security.kubernetes.io/enforce-version": "latest",
                 },
             },
-        }
+        },
+        header="Apply once, before an overlay: kubectl apply -f deploy/namespace.yaml\n"
+        "Not part of any overlay, so `kubectl delete -k` never deletes the namespace and the\n"
+        "volumes in it (docs/deploy.md).",
     )
+
+
+def render(desc: Description) -> dict[str, str]:
+    """File name (relative to deploy/base) -> text."""
+    files: dict[str, str] = {}
     files["storage.yaml"] = dump(*storage(desc))
     for role in desc.roles:
         if role.name == "postgres":
@@ -559,6 +629,8 @@ def render(desc: Description) -> dict[str, str]:
             docs = [deployment(role, desc)]
             if role.ports:
                 docs.append(service(role))
+        for doc in docs:
+            reload_on_secrets(doc)
         files[f"{role.name}.yaml"] = dump(*docs)
     files["ingress.yaml"] = dump(ingress(desc))
     kustomization = {

@@ -69,6 +69,9 @@ class Port:
     name: str
     container: int
     host: str | None = None  # compose "ip:port" expression, published on the host
+    # Kubernetes: the Service's port when it differs from the container's (nginx listens on 8080
+    # as a non-root user; its Service and the ingress keep port 80).
+    service: int | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,10 @@ class Resources:
     memory_request: str
     cpu_limit: str
     memory_limit: str
+    # Local disk (emptyDirs, logs, the writable layer): None leaves it unbounded. Roles that write
+    # big files to scratch (encoders, upload spooling) size it from UPLOAD_MAX_SIZE (topology).
+    ephemeral_request: str | None = None
+    ephemeral_limit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +123,11 @@ class Scaling:
     min_replicas: int | None = None
     max_replicas: int | None = None
     cpu_percent: int | None = None
+
+    @property
+    def autoscaled(self) -> bool:
+        """An HPA owns the replica count in production; the manifests must not set it."""
+        return self.min_replicas is not None
 
 
 @dataclass(frozen=True)
@@ -142,9 +154,17 @@ class Role:
     restart: str = "unless-stopped"
     # Kubernetes only: emptyDir mounts where a read-only root filesystem must be writable.
     scratch: tuple[str, ...] = ()
+    # sizeLimit of some of those emptyDirs: (path, quantity) pairs; the others are unbounded.
+    scratch_limits: tuple[tuple[str, str], ...] = ()
     run_as: int = 10001
-    anti_affine_to: tuple[str, ...] = ()  # roles whose nodes this role never shares
+    # Roles whose nodes this role avoids: a strong preference (weight 100), never a requirement,
+    # so no number of nodes can leave either side Pending (docs/deploy.md, "Nodes").
+    anti_affine_to: tuple[str, ...] = ()
     own_env: bool = True  # False for backing images (postgres, redis): their own contract
+    # Graceful stop: seconds the pod stays up after it left the Service endpoints (preStop
+    # sleep), and the whole budget from SIGTERM (preStop included) before the kubelet kills it.
+    drain_seconds: int = 0
+    grace_seconds: int | None = None
 
 
 @dataclass(frozen=True)
@@ -240,8 +260,15 @@ def problems(desc: Description) -> list[str]:
         for other in role.anti_affine_to:
             if other not in names:
                 found.append(f"{where} avoids the nodes of {other!r}, which is not a role")
-        if role.kind != "backing" and (role.health is None or role.resources is None):
+        if role.kind == "deployment" and (role.health is None or role.resources is None):
             found.append(f"{where} needs probes and resources")
+        if role.kind == "job" and role.resources is None:
+            found.append(f"{where} needs resources")
+        for path, _size in role.scratch_limits:
+            if path not in role.scratch:
+                found.append(f"{where} limits scratch {path!r}, which it does not mount")
+        if role.grace_seconds is not None and role.grace_seconds <= role.drain_seconds:
+            found.append(f"{where} has no time left to stop after its preStop sleep")
         if role.kind == "job" and role.scaling.replicas != 1:
             found.append(f"{where} is a one-shot job; it cannot have replicas")
     for port in _duplicates(published):

@@ -22,12 +22,13 @@ class Targets:
 
     compose: str = "docker-compose.yml"
     base: str = "deploy/base"
+    namespace: str = "deploy/namespace.yaml"
 
 
 def render(desc: Description = OPENPRESS, targets: Targets = Targets()) -> dict[str, str]:
     """Relative path -> text of every generated file. Raises DescriptionError on a bad one."""
     check(desc)
-    files = {targets.compose: compose.render(desc)}
+    files = {targets.compose: compose.render(desc), targets.namespace: kubernetes.namespace(desc)}
     for name, text in kubernetes.render(desc).items():
         files[f"{targets.base}/{name}"] = text
     return files

@@ -7,6 +7,7 @@ Production replicas and autoscaling bounds live here too; the prod overlay repea
 
 from __future__ import annotations
 
+from openpress import config, cpu
 from openpress.deployment.model import (
     After,
     Description,
@@ -21,6 +22,15 @@ from openpress.deployment.model import (
     Scaling,
     Volume,
 )
+
+
+def knob(name: str) -> str:
+    """compose's ``${NAME:-default}`` for a variable of openpress/config.py, with the default
+    declared there: a default lives in one place (Kubernetes resolves the knob to it too)."""
+    default = config.BY_NAME[name].default
+    assert default is not None, f"{name} is required; it has no default to offer"
+    return f"${{{name}:-{default}}}"
+
 
 APP = Image("app", "openpress/app", "local", "OPENPRESS_IMAGE", "app", role_entrypoint=True)
 NGINX = Image("nginx", "openpress/nginx", "local", "OPENPRESS_NGINX_IMAGE", "nginx")
@@ -44,6 +54,22 @@ REDIS_PASSWORD = Env("REDIS_PASSWORD", _REDIS_PASSWORD, from_secrets="REDIS_PASS
 REDISCLI_AUTH = Env("REDISCLI_AUTH", _REDIS_PASSWORD, from_secrets="REDIS_PASSWORD")
 # compose: the password goes into a config file (mode 0600, owned by redis once the image's
 # entrypoint has chowned /data), never onto the command line, where `ps` on the host shows it.
+# Redis's own settings, the same in compose (command-line options) and Kubernetes (the
+# redis-scripts ConfigMap's redis.conf); tests/deploy/test_redis_config.py holds them equal.
+REDIS_MAXMEMORY_MIB = 256
+REDIS_SETTINGS = (
+    # Queued tasks survive a restart of Redis: every write goes to the append-only file, synced
+    # once a second (at most a second of writes lost on a crash of the machine).
+    ("appendonly", "yes"),
+    ("appendfsync", "everysec"),
+    # The AOF (with its RDB preamble) is the only persistence; no periodic RDB dumps beside it.
+    ("save", ""),
+    # A broker must refuse a write rather than evict a queued task (cache keys carry their TTL).
+    ("maxmemory", f"{REDIS_MAXMEMORY_MIB}mb"),
+    ("maxmemory-policy", "noeviction"),
+)
+# compose: the password goes into a config file (mode 0600, owned by redis once the image's
+# entrypoint has chowned /data), never onto the command line, where `ps` on the host shows it.
 REDIS_COMPOSE_COMMAND = (
     "sh",
     "-c",
@@ -52,10 +78,7 @@ REDIS_COMPOSE_COMMAND = (
     "redis",  # $0
     "redis-server",
     "/data/redis.conf",
-    "--save",
-    "",
-    "--appendonly",
-    "no",
+    *(arg for key, value in REDIS_SETTINGS for arg in (f"--{key}", value)),
 )
 
 # The key of signed media links: the app makes them, nginx checks them, so both get it.
@@ -89,31 +112,96 @@ APP_ENV = (
         "CSRF_TRUSTED_ORIGINS",
         "http://localhost:${OPENPRESS_HTTP_PORT:-8080},http://127.0.0.1:${OPENPRESS_HTTP_PORT:-8080}",
     ),
-    Env("LOG_LEVEL", "${LOG_LEVEL:-INFO}"),
+    # Cookies only over https; the dev overlay (plain http on k3s) turns it off.
+    Env("SECURE_COOKIES", knob("SECURE_COOKIES")),
+    Env("LOG_LEVEL", knob("LOG_LEVEL")),
     Env("MEDIA_ROOT", "/data/media"),
     Env("SCRATCH_DIR", "/data/scratch"),
-    Env("UPLOAD_MAX_SIZE", "${UPLOAD_MAX_SIZE:-4294967296}"),
+    Env("UPLOAD_MAX_SIZE", knob("UPLOAD_MAX_SIZE")),
     Env("CELERY_HEARTBEAT_FILE", "/tmp/openpress-heartbeat"),  # noqa: S108 - an emptyDir in k8s
-    Env("WEB_PROCESSES", "${WEB_PROCESSES:-2}"),
-    Env("WEB_THREADS", "${WEB_THREADS:-2}"),
-    Env("DB_WAIT_SECONDS", "${DB_WAIT_SECONDS:-60}"),
+    Env("WEB_PROCESSES", knob("WEB_PROCESSES")),
+    Env("WEB_THREADS", knob("WEB_THREADS")),
+    Env("DB_WAIT_SECONDS", knob("DB_WAIT_SECONDS")),
     # Signs links to files of media anonymous visitors may not see; nginx checks them (NGINX_ENV).
     MEDIA_LINK_SECRET,
-    Env("MEDIA_LINK_SECONDS", "${MEDIA_LINK_SECONDS:-21600}"),
+    Env("MEDIA_LINK_SECONDS", knob("MEDIA_LINK_SECONDS")),
     # Django is only ever reached through our nginx, which sends one X-Forwarded-For address:
     # the client's as it resolved it (TRUSTED_PROXY_RANGES below). docs/security.md.
     Env("TRUSTED_PROXY_COUNT", "1"),
-    Env("LOGIN_FAILURE_LIMIT", "${LOGIN_FAILURE_LIMIT:-10}"),
-    Env("LOGIN_LOCKOUT_SECONDS", "${LOGIN_LOCKOUT_SECONDS:-900}"),
-    Env("SIGNUP_RATE", "${SIGNUP_RATE:-10/hour}"),
-    Env("API_BASIC_AUTH", "${API_BASIC_AUTH:-true}"),
+    Env("LOGIN_FAILURE_LIMIT", knob("LOGIN_FAILURE_LIMIT")),
+    Env("LOGIN_LOCKOUT_SECONDS", knob("LOGIN_LOCKOUT_SECONDS")),
+    Env("SIGNUP_RATE", knob("SIGNUP_RATE")),
+    Env("API_BASIC_AUTH", knob("API_BASIC_AUTH")),
 )
 # Proxies in front of nginx whose X-Forwarded-For it believes. Compose: none, nginx is the edge.
 # Kubernetes: the ingress controller; the overlays set the cluster's private ranges.
-TRUSTED_PROXY_RANGES = Env("TRUSTED_PROXY_RANGES", "${TRUSTED_PROXY_RANGES:-}")
+TRUSTED_PROXY_RANGES = Env("TRUSTED_PROXY_RANGES", knob("TRUSTED_PROXY_RANGES"))
 # The read-only root filesystem of an app container: /tmp (heartbeat, uWSGI, Python) and the
 # encoders' scratch space are emptyDirs.
 APP_SCRATCH = ("/tmp", "/data/scratch")  # noqa: S108
+
+
+def _default(name: str) -> int:
+    return int(config.BY_NAME[name].default)
+
+
+# --- Local disk: sized from the largest upload ---------------------------------------------
+# Big files only ever touch a pod's local disk in three places, each bounded by UPLOAD_MAX_SIZE:
+# nginx buffers a request body whole before uWSGI sees it (/var/cache/nginx), uWSGI spools a
+# multipart upload to SCRATCH_DIR, and an encode keeps its outputs (and, with a remote storage,
+# a copy of the source) in SCRATCH_DIR until it publishes them. Each emptyDir gets a sizeLimit
+# and each pod an ephemeral-storage limit (the sizeLimit plus GIB of logs and /tmp), so a full
+# scratch evicts the pod instead of filling the node. Requests reserve GIB, and an encoder room
+# for one upload besides: what they really use most of the time, and small enough for one node.
+GIB = 1024**3
+# celery-long runs one encode per two cores of its CPU limit (ffmpeg, two threads each).
+CELERY_LONG_CPU_LIMIT = 2
+# What the worker derives at start from its cgroup's cpu.max (openpress/cpu.py, entrypoint.sh).
+CELERY_LONG_SLOTS = cpu.long_concurrency(CELERY_LONG_CPU_LIMIT)
+UPLOAD_SLOTS = _default("WEB_PROCESSES") * _default("WEB_THREADS")  # requests one uWSGI serves
+
+
+def _gi(size: int) -> str:
+    return f"{-(-size // GIB)}Gi"  # rounded up to whole GiB
+
+
+def scratch_bytes(role: str, upload_max_size: int) -> int:
+    """The most a role keeps in its big scratch emptyDir (bytes)."""
+    if role == "celery-long":
+        # Outputs plus a copy of the source, per encode running at once.
+        return 2 * upload_max_size * CELERY_LONG_SLOTS
+    if role in ("web", "api", "nginx"):
+        return upload_max_size * UPLOAD_SLOTS
+    return GIB  # short tasks, beat, migrate: no large files
+
+
+def disk(role: str, cpu: str, memory: str, cpu_limit: str, memory_limit: str) -> Resources:
+    """Resources with ephemeral storage derived from UPLOAD_MAX_SIZE's default."""
+    upload = _default("UPLOAD_MAX_SIZE")
+    scratch = scratch_bytes(role, upload)
+    request = GIB + (upload if role == "celery-long" else 0)
+    return Resources(cpu, memory, cpu_limit, memory_limit, _gi(request), _gi(scratch + GIB))
+
+
+def scratch_limit(role: str, path: str = "/data/scratch") -> tuple[tuple[str, str], ...]:
+    return ((path, _gi(scratch_bytes(role, _default("UPLOAD_MAX_SIZE")))),)
+
+
+# --- Graceful stop ------------------------------------------------------------------------
+# On SIGTERM a pod is already being taken out of the Service endpoints, but kube-proxy, the
+# ingress controller and nginx's upstream lookups learn it a moment later: each server first
+# sleeps DRAIN_SECONDS (preStop) and only then stops gracefully, finishing what it has started
+# (uWSGI: docker/uwsgi.ini's SIGTERM hook; nginx: the image's STOPSIGNAL SIGQUIT). The kubelet's
+# budget (terminationGracePeriodSeconds) covers the sleep plus the longest request uWSGI allows
+# (WEB_HARAKIRI); nginx outlives the request it proxies.
+DRAIN_SECONDS = 5
+LONGEST_REQUEST_SECONDS = _default("WEB_HARAKIRI")
+UWSGI_GRACE_SECONDS = DRAIN_SECONDS + LONGEST_REQUEST_SECONDS + 10
+NGINX_GRACE_SECONDS = UWSGI_GRACE_SECONDS + 10
+# A short worker finishes its running tasks on SIGTERM (warm shutdown); its tasks are bounded by
+# the worker's hard time limit, and the grace lies above it.
+SHORT_TASK_SECONDS = 300
+SHORT_WORKER_GRACE_SECONDS = SHORT_TASK_SECONDS + 30
 
 # Liveness never touches PostgreSQL or Redis (an outage must not restart pods in a loop);
 # readiness does. The start-up probe covers the entrypoint's wait for the database (60 s).
@@ -129,20 +217,14 @@ CELERY = Health(
     readiness=HEARTBEAT,
     startup=Probe(command=("/app/docker/healthcheck.sh",), period=5, failures=30),
 )
+# nginx runs as uid 10101 (docker/Dockerfile) and so listens on an unprivileged port: no root,
+# no NET_BIND_SERVICE, no net.ipv4.ip_unprivileged_port_start sysctl.
+NGINX_PORT = 8080
 NGINX_HEALTH = Health(
-    liveness=Probe(http_path="/nginx-health", port=80),
-    readiness=Probe(http_path="/nginx-health", port=80, period=5),
-    startup=Probe(http_path="/nginx-health", port=80, period=2, failures=15),
+    liveness=Probe(http_path="/nginx-health", port=NGINX_PORT),
+    readiness=Probe(http_path="/nginx-health", port=NGINX_PORT, period=5),
+    startup=Probe(http_path="/nginx-health", port=NGINX_PORT, period=2, failures=15),
 )
-# A one-shot job serves nothing and has no heartbeat: the probes only say the process runs
-# (healthcheck.sh answers 0 for roles other than uWSGI and Celery); the Job's
-# activeDeadlineSeconds bounds it.
-MIGRATE = Health(
-    liveness=Probe(command=("/app/docker/healthcheck.sh",), period=30),
-    readiness=Probe(command=("/app/docker/healthcheck.sh",), period=30),
-    startup=Probe(command=("/app/docker/healthcheck.sh",), period=5, failures=30),
-)
-
 APP_AFTER = (After("migrate", "service_completed_successfully"), After("redis", "service_healthy"))
 
 
@@ -183,6 +265,9 @@ OPENPRESS = Description(
     volumes=(
         Volume("media", "ReadWriteMany", "100Gi"),
         Volume("pgdata", "ReadWriteOnce", "20Gi"),
+        # Redis's append-only file: queued tasks survive a restart (compose; Kubernetes gives each
+        # Redis pod a claim of this size).
+        Volume("redisdata", "ReadWriteOnce", "2Gi"),
     ),
     roles=(
         Role(
@@ -237,7 +322,10 @@ OPENPRESS = Description(
                 startup=Probe(command=("redis-cli", "ping"), period=2, failures=30),
                 compose=Probe(command=("redis-cli", "ping"), period=5, failures=12),
             ),
-            resources=Resources("100m", "128Mi", "1", "512Mi"),
+            # An AOF rewrite forks: with every page written meanwhile copied, Redis can need
+            # twice its data, plus buffers. Limit >= 2 x maxmemory + 128Mi (tests/deploy).
+            resources=Resources("100m", "320Mi", "1", f"{2 * REDIS_MAXMEMORY_MIB + 128}Mi"),
+            mounts=(Mount("redisdata", "/data"),),
             scaling=Scaling(replicas=3),
             run_as=10999,
         ),
@@ -247,15 +335,22 @@ OPENPRESS = Description(
             kind="job",
             restart="no",
             after=(After("postgres", "service_healthy"),),
-            health=MIGRATE,
-            resources=Resources("100m", "256Mi", "1", "512Mi"),
+            # A one-shot job serves nothing and writes no media: no probes (its
+            # activeDeadlineSeconds bounds it), no media volume.
+            health=None,
+            mounts=(),
+            resources=disk("migrate", "100m", "256Mi", "1", "512Mi"),
+            scratch_limits=scratch_limit("migrate"),
         ),
         _app(
             "web",
             ("web",),
             ports=(Port("http", 9000),),
             health=UWSGI,
-            resources=Resources("250m", "384Mi", "1", "1Gi"),
+            resources=disk("web", "250m", "384Mi", "1", "1Gi"),
+            scratch_limits=scratch_limit("web"),
+            drain_seconds=DRAIN_SECONDS,
+            grace_seconds=UWSGI_GRACE_SECONDS,
             scaling=Scaling(replicas=2, min_replicas=2, max_replicas=6, cpu_percent=70),
         ),
         _app(
@@ -263,14 +358,21 @@ OPENPRESS = Description(
             ("api",),
             ports=(Port("http", 9000),),
             health=UWSGI,
-            resources=Resources("250m", "384Mi", "1", "1Gi"),
+            resources=disk("api", "250m", "384Mi", "1", "1Gi"),
+            scratch_limits=scratch_limit("api"),
+            drain_seconds=DRAIN_SECONDS,
+            grace_seconds=UWSGI_GRACE_SECONDS,
             scaling=Scaling(replicas=2, min_replicas=2, max_replicas=6, cpu_percent=70),
         ),
         _app(
             "celery-short",
-            ("celery-short",),
+            # The hard limit of a short task: the worker kills a task that runs longer, so its
+            # warm shutdown always ends within the pod's grace.
+            ("celery-short", "--time-limit", str(SHORT_TASK_SECONDS)),
             health=CELERY,
-            resources=Resources("100m", "256Mi", "1", "768Mi"),
+            resources=disk("celery-short", "100m", "256Mi", "1", "768Mi"),
+            scratch_limits=scratch_limit("celery-short"),
+            grace_seconds=SHORT_WORKER_GRACE_SECONDS,
             scaling=Scaling(replicas=5, min_replicas=5, max_replicas=10, cpu_percent=75),
             anti_affine_to=("web",),
         ),
@@ -279,7 +381,8 @@ OPENPRESS = Description(
             ("celery-long",),
             health=CELERY,
             # ffmpeg at 1080p with two threads per encode: one encode per two cores.
-            resources=Resources("1", "1Gi", "2", "3Gi"),
+            resources=disk("celery-long", "1", "1Gi", str(CELERY_LONG_CPU_LIMIT), "3Gi"),
+            scratch_limits=scratch_limit("celery-long"),
             scaling=Scaling(replicas=5, min_replicas=5, max_replicas=10, cpu_percent=75),
             anti_affine_to=("web",),
         ),
@@ -287,7 +390,8 @@ OPENPRESS = Description(
             "celery-beat",
             ("celery-beat",),
             health=CELERY,
-            resources=Resources("50m", "192Mi", "500m", "384Mi"),
+            resources=disk("celery-beat", "50m", "192Mi", "500m", "384Mi"),
+            scratch_limits=scratch_limit("celery-beat"),
         ),
         Role(
             name="nginx",
@@ -295,14 +399,25 @@ OPENPRESS = Description(
             command=(),
             kind="deployment",
             env=(
-                Env("UPLOAD_MAX_SIZE", "${UPLOAD_MAX_SIZE:-4294967296}"),
+                Env("UPLOAD_MAX_SIZE", knob("UPLOAD_MAX_SIZE")),
                 MEDIA_LINK_SECRET,
                 TRUSTED_PROXY_RANGES,
             ),
-            ports=(Port("http", 80, host="127.0.0.1:${OPENPRESS_HTTP_PORT:-8080}"),),
+            ports=(
+                Port(
+                    "http",
+                    NGINX_PORT,
+                    host="127.0.0.1:${OPENPRESS_HTTP_PORT:-8080}",
+                    service=80,
+                ),
+            ),
             mounts=(Mount("media", "/data/media", read_only=True),),
             health=NGINX_HEALTH,
-            resources=Resources("50m", "64Mi", "1", "256Mi"),
+            # Request bodies are buffered whole under /var/cache/nginx before uWSGI sees them.
+            resources=disk("nginx", "50m", "64Mi", "1", "256Mi"),
+            scratch_limits=scratch_limit("nginx", "/var/cache/nginx"),
+            drain_seconds=DRAIN_SECONDS,
+            grace_seconds=NGINX_GRACE_SECONDS,
             scaling=Scaling(replicas=2),
             after=(After("web", "service_healthy"), After("api", "service_healthy")),
             # start.sh writes conf.d/default.conf; nginx keeps its pid in /run and temp files

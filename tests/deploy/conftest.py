@@ -1,12 +1,11 @@
 """Shared by the deployment tests: the repository, and kustomize builds of base and overlays.
 
-Overlays need their ignored secrets.env; the builds run on a copy of deploy/ in a temporary
-folder with throw-away secrets, so the tests never write into the checkout.
+The builds run on a copy of deploy/ in a temporary folder without any secrets.env, as a clean
+clone has it, so the tests never write into the checkout.
 """
 
 from __future__ import annotations
 
-import secrets
 import shutil
 import subprocess
 from pathlib import Path
@@ -35,16 +34,10 @@ def run(*argv: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="session")
 def deploy_copy(tmp_path_factory) -> Path:
+    """deploy/ as a clean clone has it: no secrets.env (the overlays refer to the Secret by name;
+    scripts/deploy-secrets.sh --apply creates it in the cluster)."""
     copy = tmp_path_factory.mktemp("deploy") / "deploy"
     shutil.copytree(ROOT / "deploy", copy, ignore=shutil.ignore_patterns("secrets.env"))
-    for overlay in ("dev", "prod"):
-        password = secrets.token_hex(24)
-        (copy / "overlays" / overlay / "secrets.env").write_text(
-            f"SECRET_KEY={secrets.token_hex(48)}\n"
-            f"POSTGRES_PASSWORD={password}\n"
-            f"DATABASE_URL=postgres://openpress:{password}@postgres:5432/openpress\n"
-            f"MEDIA_LINK_SECRET={secrets.token_hex(32)}\n"
-        )
     return copy
 
 
@@ -69,8 +62,12 @@ class Build:
         return [d for d in self.docs if d["kind"] in {"Deployment", "StatefulSet", "Job"}]
 
     def workload(self, role: str) -> dict:
+        """The workload named ``role``, or the Job of that component (migrate-<release>)."""
         for doc in self.workloads():
             if doc["metadata"]["name"] == role:
+                return doc
+        for doc in self.of("Job"):
+            if doc["metadata"]["labels"].get("app.kubernetes.io/component") == role:
                 return doc
         raise KeyError(role)
 

@@ -105,7 +105,7 @@ def test_check_names_a_stale_file_and_a_stray_one(tmp_path):
         f"{len(render())} deployment files are current",
     )
     web = tmp_path / "deploy/base/web.yaml"
-    web.write_text(web.read_text().replace("replicas: 1", "replicas: 3"))
+    web.write_text(web.read_text().replace("revisionHistoryLimit: 5", "revisionHistoryLimit: 9"))
     (tmp_path / "deploy/base/extra.yaml").write_text("---\n")
     ok, message = run(check_only=True, targets=targets, root=tmp_path)
     assert not ok
