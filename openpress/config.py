@@ -288,6 +288,14 @@ VARIABLES: tuple[Var, ...] = (
         group="encoding",
     ),
     Var(
+        "ENCODE_LEASE_SECONDS",
+        "60",
+        "Lease of a running encoding step, renewed by its worker every sixth of it; once it "
+        "runs out (worker killed, node lost) the sweep starts the encode again on another "
+        "worker within this plus 15 s.",
+        group="encoding",
+    ),
+    Var(
         "ENCODE_AUDIO_KBPS", "128", "AAC stereo bitrate, encoded once per media.", group="encoding"
     ),
     Var(

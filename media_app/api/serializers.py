@@ -20,6 +20,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from media_app.encoding.lease import hls_is_servable
 from media_app.models import Category, Comment, EncodeProfile, Media, Tag
 from media_app.selectors.media import original_allowed, user_can_edit_media
 from media_app.services.signing import needs_signed_links, signed_name
@@ -591,7 +592,9 @@ class SingleMediaSerializer(_MediaLinks):
         )
     )
     def get_hls_info(self, obj: Media) -> dict:
-        if not obj.hls_file:
+        # Never the unfinished master of a run that died, failed or was replaced: a truncated
+        # ladder is not the video (media_app/encoding/lease.py).
+        if not hls_is_servable(obj):
             return {}
         return {"master_file": file_url(obj.hls_file, obj), **hls_playlists(obj.hls_file, obj)}
 

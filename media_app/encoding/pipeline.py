@@ -45,8 +45,8 @@ def build_canvas(plan: svc.Plan, *, priority: int = svc.PRIORITY_REVIEWED):
     return chain(step(t.ladder), step(t.extras), step(t.finish))
 
 
-def pipeline_start(*, media_id: int) -> None:
-    plan = svc.encoding_prepare(media_id=media_id)
+def pipeline_start(*, media_id: int, task_id: str | None = None) -> None:
+    plan = svc.encoding_prepare(media_id=media_id, task_id=task_id)
     if plan is None or plan.kind == "done":
         return
     if plan.chunks < 0:

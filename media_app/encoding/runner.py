@@ -14,6 +14,7 @@ PATH. ffprobe is always PATH's: only ffmpeg is bundled.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 import logging
@@ -22,12 +23,18 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 
 logger = logging.getLogger(__name__)
 
 PR_SET_PDEATHSIG = 1
+
+
+class Aborted(Exception):
+    """The step lost its lease while a tool ran (see ``media_app.encoding.lease``): its tools were
+    killed and it must stop without recording anything."""
 
 
 class ToolFailed(Exception):
@@ -71,6 +78,56 @@ def tool_argv(argv: list[str]) -> list[str]:
     return argv
 
 
+# The tools this process is running, so that the lease keeper (a thread) can kill them when
+# the step's lease is lost; once aborted, no new tool starts until the next step resets it.
+_children: set[subprocess.Popen] = set()
+_children_lock = threading.Lock()
+_aborted: str | None = None
+
+
+def abort(reason: str) -> None:
+    """Kill every tool this process runs and refuse to start more (until :func:`reset`)."""
+    global _aborted
+    with _children_lock:
+        _aborted = reason
+        procs = list(_children)
+    for proc in procs:
+        with contextlib.suppress(OSError):
+            proc.kill()
+    if procs:
+        logger.warning("killed %d running tool(s): %s", len(procs), reason)
+
+
+def reset() -> None:
+    global _aborted
+    with _children_lock:
+        _aborted = None
+
+
+def aborted() -> str | None:
+    return _aborted
+
+
+def _start(argv: list[str], **kwargs) -> subprocess.Popen:
+    with _children_lock:
+        if _aborted is not None:
+            raise Aborted(_aborted)
+        try:
+            proc = subprocess.Popen(argv, preexec_fn=_die_with_parent, **kwargs)
+        except OSError as exc:  # not installed, not executable
+            raise ToolFailed(argv, -1, f"cannot start {argv[0]}: {exc.strerror}") from exc
+        _children.add(proc)
+    return proc
+
+
+def _finished(proc: subprocess.Popen) -> None:
+    with _children_lock:
+        _children.discard(proc)
+        reason = _aborted
+    if reason is not None:
+        raise Aborted(reason)
+
+
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
@@ -81,21 +138,23 @@ def run(argv: list[str], *, timeout: float = 300) -> str:
     """Run a short tool; its stdout, or :class:`ToolFailed`."""
     argv = tool_argv(argv)
     logger.debug("running %s", " ".join(argv))
+    proc = _start(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        proc = subprocess.run(
-            argv,
-            capture_output=True,
-            timeout=timeout,
-            preexec_fn=_die_with_parent,
-            check=False,
-        )
+        stdout, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired as exc:
+        proc.kill()
+        proc.communicate()
+        _finished(proc)
         raise ToolFailed(argv, -1, f"timed out after {timeout:.0f} s") from exc
-    except OSError as exc:  # not installed, not executable
-        raise ToolFailed(argv, -1, f"cannot start {argv[0]}: {exc.strerror}") from exc
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        _finished(proc)
+        raise
+    _finished(proc)
     if proc.returncode != 0:
-        raise ToolFailed(argv, proc.returncode, proc.stderr.decode(errors="replace")[-2000:])
-    return proc.stdout.decode(errors="replace")
+        raise ToolFailed(argv, proc.returncode, stderr.decode(errors="replace")[-2000:])
+    return stdout.decode(errors="replace")
 
 
 def run_with_progress(
@@ -114,15 +173,7 @@ def run_with_progress(
     argv = tool_argv(argv)
     logger.info("running %s", " ".join(argv))
     with tempfile.TemporaryFile() as err:
-        try:
-            proc = subprocess.Popen(
-                argv,
-                stdout=subprocess.PIPE,
-                stderr=err,
-                preexec_fn=_die_with_parent,
-            )
-        except OSError as exc:  # not installed, not executable
-            raise ToolFailed(argv, -1, f"cannot start {argv[0]}: {exc.strerror}") from exc
+        proc = _start(argv, stdout=subprocess.PIPE, stderr=err)
         last = 0.0
         done = 0.0
         try:
@@ -143,6 +194,7 @@ def run_with_progress(
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+            _finished(proc)
         if proc.returncode != 0:
             err.seek(0)
             raise ToolFailed(argv, proc.returncode, err.read().decode(errors="replace")[-2000:])

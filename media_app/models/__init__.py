@@ -1,4 +1,5 @@
 from media_app.models.api_tokens import ApiToken
+from media_app.models.encoding_lease import EncodingLease
 from media_app.models.media import Category, EncodeProfile, Encoding, Media, Tag
 from media_app.models.social import Comment, MediaAction, Playlist, PlaylistMedia
 from media_app.models.uploads import ResumableUpload
@@ -10,6 +11,7 @@ __all__ = (
     "Comment",
     "EncodeProfile",
     "Encoding",
+    "EncodingLease",
     "JournalistVerification",
     "Media",
     "MediaAction",

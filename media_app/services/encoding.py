@@ -9,6 +9,7 @@ its earlier attempt left, then writes under a temporary name and publishes atomi
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -22,7 +23,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from media_app.encoding import ffmpeg, files, hls, runner
+from media_app.encoding import ffmpeg, files, hls, lease, runner
 from media_app.encoding.ffmpeg import BadInput, EncodeOptions, Probe, Rung
 from media_app.encoding.runner import ToolFailed, run_with_progress
 from media_app.models import EncodeProfile, Encoding, Media
@@ -138,6 +139,27 @@ def _update_if_current(media_id: int, run: str, **fields) -> bool:
     )
 
 
+class Superseded(Exception):
+    """The run is no longer the media's running one: the step must publish nothing."""
+
+
+@contextlib.contextmanager
+def _fenced(media_id: int, run: str):
+    """A transaction in which ``run`` is, and stays, the media's running run: the media row is
+    locked (PostgreSQL; SQLite's transactions take the write lock when they begin), and the
+    lease sweep changes the run under the same lock. Raises :class:`Superseded` otherwise. The
+    run token is the fencing token of every publishing write (``encoding/lease.py``)."""
+    with transaction.atomic():
+        locked = (
+            Media.objects.select_for_update()
+            .filter(pk=media_id, encoding_run=run, encoding_status=Status.RUNNING)
+            .values_list("pk", flat=True)
+        )
+        if not list(locked):
+            raise Superseded(f"media {media_id}: run {run} is no longer the running one")
+        yield
+
+
 def encoding_fail(*, media_id: int, run: str | None, reason: str) -> None:
     """End a run as failed with a reason people can read; running renditions fail too."""
     qs = Media.objects.filter(pk=media_id)
@@ -208,15 +230,21 @@ def _remux_decision(probe: Probe, src: str) -> dict:
 # --- step 1: probe, classify, stills ----------------------------------------------------------
 
 
-def encoding_prepare(*, media_id: int) -> Plan | None:
+def encoding_prepare(*, media_id: int, task_id: str | None = None) -> Plan | None:
     """Start a run: probe, classify from content, make poster and thumbnail.
 
     Images and PDFs are finished here; for audio and video the returned plan says what to run.
+    ``task_id`` (the Celery task's) takes the new run's first lease in the same transaction that
+    starts the run; a second delivery of that task starts nothing (``encoding/lease.py``).
     """
+    row = None
     with transaction.atomic():
         media = Media.objects.select_for_update().filter(pk=media_id).first()
         if media is None:
             logger.info("media %s is gone; nothing to encode", media_id)
+            return None
+        if task_id is not None and lease.is_duplicate(media_id=media_id, task_id=task_id):
+            logger.warning("media %s: encode %s delivered again; dropped", media_id, task_id)
             return None
         run_token = uuid.uuid4().hex[:12]
         media.encoding_run = run_token
@@ -234,6 +262,12 @@ def encoding_prepare(*, media_id: int) -> Plan | None:
                 "edit_date",
             ]
         )
+        if task_id is not None:
+            row = lease.take(
+                media_id=media_id, run=run_token, task_id=task_id, task="encoding.media_encode"
+            )
+    if row is not None:
+        lease.keep(row)  # renewed from a thread once the row is committed
     try:
         return _prepare(media, run_token)
     except BadInput as exc:
@@ -430,7 +464,13 @@ def _variant(
 
 
 def _rendition_rows(media: Media, rungs: list[Rung], *, chunked: bool = False) -> dict[str, int]:
-    """Fresh ``Encoding`` rows (pending → running) for this run's rungs; stale ones removed."""
+    """Fresh ``Encoding`` rows (pending → running) for this run's rungs; stale ones removed.
+    Only while the run is the media's running one (:func:`_fenced`)."""
+    with _fenced(media.pk, media.encoding_run):
+        return _fresh_rendition_rows(media, rungs)
+
+
+def _fresh_rendition_rows(media: Media, rungs: list[Rung]) -> dict[str, int]:
     ids = [r.profile_id for r in rungs]
     Encoding.objects.filter(media=media, profile__codec="h264").exclude(
         profile_id__in=ids, chunk=False
@@ -544,9 +584,9 @@ def _encode_ladder(media: Media, run_token: str, probe: Probe, rungs, src: str, 
 
     def progress(done: float) -> None:
         pct = min(99, int(100 * done / probe.duration)) if probe.duration else 0
-        Encoding.objects.filter(pk__in=rows.values(), status=Encoding.Status.RUNNING).update(
-            progress=pct, update_date=timezone.now()
-        )
+        Encoding.objects.filter(
+            pk__in=rows.values(), status=Encoding.Status.RUNNING, media__encoding_run=run_token
+        ).update(progress=pct, update_date=timezone.now())
 
     run_with_progress(
         argv, on_progress=progress, every=PROGRESS_EVERY_SECONDS, on_tick=publisher.tick
@@ -554,18 +594,26 @@ def _encode_ladder(media: Media, run_token: str, probe: Probe, rungs, src: str, 
     stats, _ = _finalise_hls(media, run_token, out_dir, rungs, probe.has_audio, probe.duration)
     if not files.local_storage():
         files.publish_tree(out_dir, prefix)
+    _publish_ladder(media.pk, run_token, prefix, rungs, stats, rows)
+
+
+def _publish_ladder(
+    media_id: int, run: str, prefix: str, rungs, stats, rows: dict[str, int]
+) -> None:
+    """The renditions' rows and the master playlist, in one transaction fenced by the run."""
     now = timezone.now()
-    for rung in rungs:
-        size, bps = stats[rung.name]
-        Encoding.objects.filter(pk=rows[rung.name]).update(
-            status=Encoding.Status.SUCCESS,
-            progress=100,
-            media_file=f"{prefix}/{rung.name}/index.m3u8",
-            size=size,
-            bitrate=bps,
-            finished_at=now,
-        )
-    _update_if_current(media.pk, run_token, hls_file=f"{prefix}/master.m3u8")
+    with _fenced(media_id, run):
+        for rung in rungs:
+            size, bps = stats[rung.name]
+            Encoding.objects.filter(pk=rows[rung.name]).update(
+                status=Encoding.Status.SUCCESS,
+                progress=100,
+                media_file=f"{prefix}/{rung.name}/index.m3u8",
+                size=size,
+                bitrate=bps,
+                finished_at=now,
+            )
+        _update_if_current(media_id, run, hls_file=f"{prefix}/master.m3u8")
 
 
 def encoding_audio(*, media_id: int, run: str) -> None:

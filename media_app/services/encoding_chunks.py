@@ -106,7 +106,9 @@ def encoding_chunk(*, media_id: int, run: str, index: int) -> None:
         os.replace(tmp, final)
     total = len(_chunk_names(work))
     done = len([n for n in os.listdir(os.path.join(work, "out")) if n.endswith(".mp4")])
-    Encoding.objects.filter(media=media, chunk=False, status=Encoding.Status.RUNNING).update(
+    Encoding.objects.filter(
+        media=media, chunk=False, status=Encoding.Status.RUNNING, media__encoding_run=run
+    ).update(
         progress=min(99, int(100 * done / max(1, total * len(rungs)))),
         update_date=timezone.now(),
     )
@@ -186,16 +188,10 @@ def encoding_join(*, media_id: int, run: str) -> None:
     except ToolFailed as exc:
         svc.encoding_fail(media_id=media_id, run=run, reason=svc._tool_reason(exc, "Joining"))
         return
-    now = timezone.now()
-    rows = {e.profile_id: e for e in Encoding.objects.filter(media=media, chunk=False)}
-    for rung in rungs:
-        size, bps = stats[rung.name]
-        Encoding.objects.filter(pk=rows[rung.profile_id].pk).update(
-            status=Encoding.Status.SUCCESS,
-            progress=100,
-            media_file=f"{prefix}/{rung.name}/index.m3u8",
-            size=size,
-            bitrate=bps,
-            finished_at=now,
-        )
-    svc._update_if_current(media.pk, run, hls_file=f"{prefix}/master.m3u8")
+    rows = {
+        r.name: e.pk
+        for e in Encoding.objects.filter(media=media, chunk=False)
+        for r in rungs
+        if r.profile_id == e.profile_id
+    }
+    svc._publish_ladder(media.pk, run, prefix, rungs, stats, rows)

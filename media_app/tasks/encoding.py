@@ -1,34 +1,70 @@
 """Encoding tasks (long_tasks). The canvas is built in media_app.encoding.pipeline.
 
 Each task takes ids, calls one service step and returns; the services record the outcome on the
-media. Every ``encoding.*`` task acknowledges late and is requeued when its worker dies, so a
-killed encode is redone by the next worker (the steps are idempotent). They are routed to
-``long_tasks``; the encodes of unreviewed media are sent there with a lower priority, so workers
-take them after everyone else's (``media_app.services.encoding.encoding_priority``).
+media. They are routed to ``long_tasks``; the encodes of unreviewed media are sent there with a
+lower priority, so workers take them after everyone else's
+(``media_app.services.encoding.encoding_priority``).
+
+A worker can die in two ways. When only a pool process dies, ``acks_late`` +
+``reject_on_worker_lost`` give the message back to the broker at once and the step is redone
+(steps are idempotent). When the whole worker dies (SIGKILL, OOM of its main process, node
+lost) the broker keeps the message for hours, so every step runs under a lease
+(``media_app.encoding.lease``): its worker renews it while the step runs, and a sweep on
+``short_tasks`` starts the encode again under a new run once it lapses (about a minute). A
+second delivery of a step that already started is dropped (``Ignore``: no chain continues from
+it), and a step whose lease was lost stops its ffmpeg and publishes nothing.
 """
 
 import functools
 import logging
 
-from celery import shared_task
+from celery import Task, current_task, shared_task
+from celery.exceptions import Ignore
 from django.db import DatabaseError
 
+from media_app.encoding import lease
+from media_app.encoding.runner import Aborted
 from media_app.services import encoding as svc
 from media_app.services import encoding_chunks as chunks
 
 logger = logging.getLogger(__name__)
 
-LONG = {"acks_late": True, "reject_on_worker_lost": True}
+
+class EncodingStep(Task):
+    """Releases the step's lease once Celery has sent the canvas's next message (``after_return``
+    runs after that), so that no moment exists where the run holds no lease and no message."""
+
+    def after_return(self, *args, **kwargs):
+        lease.release_current()
+
+
+LONG = {"acks_late": True, "reject_on_worker_lost": True, "base": EncodingStep}
+
+
+def _task_id() -> str | None:
+    request = getattr(current_task, "request", None)
+    return getattr(request, "id", None)
 
 
 def _fail_on_bug(step):
-    """A bug in a step ends the media ``fail`` (with the error named) instead of leaving it
-    running forever; database outages propagate (the stuck-encoding job requeues later)."""
+    """Runs the step under its lease (``media_app.encoding.lease``). A bug in a step ends the
+    media ``fail`` (with the error named) instead of leaving it running forever; database outages
+    propagate (the lease lapses and the sweep starts the encode again)."""
 
     @functools.wraps(step)
     def wrapper(media_id: int, run: str, *args):
+        task_id = _task_id()
         try:
+            if task_id is not None:
+                lease.acquire(media_id=media_id, run=run, task_id=task_id, task=step.__name__)
             return step(media_id, run, *args)
+        except lease.Duplicate:
+            logger.warning("media %s: %s delivered again; dropped", media_id, step.__name__)
+            raise Ignore() from None
+        except (Aborted, svc.Superseded) as exc:
+            lease.drop_current()
+            logger.warning("media %s: %s stopped, nothing published (%s)", media_id, step, exc)
+            raise Ignore() from None
         except DatabaseError:
             raise
         except Exception as exc:
@@ -47,7 +83,11 @@ def media_encode(media_id: int) -> None:
     from media_app.encoding.pipeline import pipeline_start
 
     try:
-        pipeline_start(media_id=media_id)
+        pipeline_start(media_id=media_id, task_id=_task_id())
+    except (Aborted, svc.Superseded) as exc:
+        lease.drop_current()
+        logger.warning("media %s: the start stopped, nothing published (%s)", media_id, exc)
+        raise Ignore() from None
     except DatabaseError:
         raise
     except Exception as exc:

@@ -27,3 +27,17 @@ def expire_uploads() -> int:
     count = uploads_expire()
     logger.info("%d abandoned uploads deleted", count)
     return count
+
+
+@shared_task(name="housekeeping.encoding_leases")
+def encoding_leases() -> tuple[int, int]:
+    """Start again, on another worker, the encodes whose worker was lost (its step's lease ran
+    out: SIGKILL, OOM, node gone); scheduled by beat every 15 s. Reads and writes rows only, so
+    it runs on the short queue, never behind the encodes it watches (media_app/encoding/lease.py).
+    """
+    from media_app.encoding.lease import sweep
+
+    requeued, failed = sweep()
+    if requeued or failed:
+        logger.warning("lost encodes: %d started again, %d failed", requeued, failed)
+    return requeued, failed
