@@ -956,3 +956,111 @@ def test_stack_celery_long_killed_with_sigkill_mid_encode_resumes(stack, tmp_pat
         f"stack: after SIGKILL the encode started again {restarted_at:.0f}s after the kill and "
         f"finished {time.monotonic() - killed:.0f}s after it"
     )
+
+
+# --- a celery-long killed with SIGKILL mid-encode (issue 12, point 17) ---------------------------
+
+LOST_WORKER_RESUMED_WITHIN = 120  # seconds from the kill to the encode started again elsewhere
+
+
+def _run_of(master_url: str | None) -> str | None:
+    match = re.search(r"/hls/([0-9a-f]+)/master\.m3u8", master_url or "")
+    return match.group(1) if match else None
+
+
+def test_stack_celery_long_killed_with_sigkill_mid_encode_resumes(stack, tmp_path):
+    """``docker kill -s KILL`` of celery-long (main process, pool and ffmpeg at once): Redis keeps
+    its message for the visibility timeout (6 h), so only the lapsed lease of the step brings the
+    encode back (media_app/encoding/lease.py). docker kill counts as a manual stop, so the test
+    starts the container again, as an operator (or Kubernetes) would."""
+    admin_password = secrets.token_urlsafe(18)
+    stack.run(
+        "exec",
+        "-T",
+        "-e",
+        f"DJANGO_SUPERUSER_PASSWORD={admin_password}",
+        "api",
+        "/app/docker/entrypoint.sh",
+        "manage",
+        "createsuperuser",
+        "--noinput",
+        "--username",
+        "killadmin",
+        "--email",
+        "killadmin@example.org",
+    )
+    admin = http(
+        "POST", "/api/v1/login", json_body={"username": "killadmin", "password": admin_password}
+    ).json()["token"]
+    password = secrets.token_urlsafe(18)
+    made = http(
+        "POST",
+        "/api/v1/users",
+        token=admin,
+        json_body={"username": "killreporter", "password": password},
+    )
+    assert made.status == 201, made.body
+    stack.run(
+        "exec", "-T", "api", "/app/docker/entrypoint.sh", "manage", "verify_journalist",
+        "killreporter", "--outlet", "Stack Gazette",
+    )  # fmt: skip
+    token = http(
+        "POST", "/api/v1/login", json_body={"username": "killreporter", "password": password}
+    ).json()["token"]
+    media = upload(
+        token, clip(tmp_path, "kill.mp4", seconds=60, size="1280x720"), title="Kill", state="public"
+    )
+
+    def mid_ladder():
+        d = detail(token, media).json()
+        assert d["encoding_status"] != "success", "the encode ended before the kill"
+        master = (d.get("hls_info") or {}).get("master_file")
+        return d["encoding_status"] == "running" and master
+
+    first_run = _run_of(wait_for(mid_ladder, timeout=600, interval=0.5, message="the ladder"))
+    assert first_run
+    container = stack.run("ps", "-q", "celery-long").stdout.strip()
+    subprocess.run(["docker", "kill", "-s", "KILL", container], check=True, timeout=60)
+    killed, killed_at = time.monotonic(), time.time()
+    assert stack.states()["celery-long"]["State"] == "exited"
+    stack.run("start", "celery-long")  # docker kill is a manual stop: no restart policy applies
+    report(f"stack: celery-long killed with SIGKILL mid-encode (run {first_run}), started again")
+
+    seen: list[tuple[float, str, str | None]] = []
+
+    def new_run():
+        d = detail(token, media).json()
+        run = _run_of((d.get("hls_info") or {}).get("master_file"))
+        seen.append((time.monotonic() - killed, d["encoding_status"], run))
+        return run not in (None, first_run) or d["encoding_status"] in ("success", "fail")
+
+    wait_for(new_run, timeout=LOST_WORKER_RESUMED_WITHIN + 60, interval=1, message="a new run")
+    # When the sweep started the encode again, by the log's clock (the same host's).
+    swept = [
+        line
+        for line in stack.run("logs", "-t", "--no-color", "celery-short").stdout.splitlines()
+        if "encoding started again" in line
+    ]
+    assert swept, "the sweep never started the encode again"
+    stamp = re.search(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?)", swept[0]).group(1)
+    restarted_at = (
+        datetime.datetime.fromisoformat(stamp[:26]).replace(tzinfo=datetime.UTC).timestamp()
+        - killed_at
+    )
+    assert 0 < restarted_at <= LOST_WORKER_RESUMED_WITHIN, swept
+    # The lost run's unfinished master was taken back once its worker was found gone.
+    assert all(run != first_run for t, _, run in seen if t > restarted_at + 1), seen
+    finished = wait_for(
+        lambda: (d := detail(token, media).json())["encoding_status"] in ("success", "fail") and d,
+        timeout=ENCODED_WITHIN,
+        interval=2,
+        message="the encode to finish after the kill",
+    )
+    assert finished["encoding_status"] == "success", finished.get("encoding_fail_reason")
+    assert _run_of(finished["hls_info"]["master_file"]) not in (None, first_run)
+    logs = stack.run("logs", "--no-color", "celery-short").stdout
+    assert "worker lost" in logs and "encoding started again" in logs, logs[-3000:]
+    report(
+        f"stack: after SIGKILL the encode started again {restarted_at:.0f}s after the kill and "
+        f"finished {time.monotonic() - killed:.0f}s after it"
+    )
