@@ -3,11 +3,12 @@
 #
 #   1. docker-compose.yml and deploy/base are current (`python -m openpress.deployment render
 #      --check`);
-#   2. both overlays build (`kubectl kustomize`), with throw-away secrets in a copy of deploy/;
+#   2. both overlays build (`kubectl kustomize`) from a copy of deploy/ with no secrets.env;
 #   3. kubernetes-validate --strict against Kubernetes 1.32 (custom resources: tests/deploy);
 #   4. checkov on both overlays, with the skips each overlay's checkov.yaml justifies;
 #   5. yamllint (deploy/yamllint.yaml) on deploy/ and docker-compose.yml;
-#   6. check-jsonschema: docker-compose.yml (and the override) against the compose spec.
+#   6. check-jsonschema: docker-compose.yml (and the override) against the compose spec;
+#   7. shellcheck: docker/redis-init.sh (the Redis pods' init script) and these scripts.
 #
 # Python tools come from the project's venv (dev extra); checkov, whose pins clash with the dev
 # tools, lives in its own venv under var/tools/checkov, made on first use. kubectl (1.32, with
@@ -28,7 +29,7 @@ check() {  # check NAME COMMAND...: run it, remember a failure, carry on
     if "$@"; then echo "-- $name: ok"; else echo "-- $name: FAILED"; failed+=("$name"); fi
 }
 
-for tool in kubernetes-validate yamllint check-jsonschema; do
+for tool in kubernetes-validate yamllint check-jsonschema shellcheck; do
     [ -x "$VENV/bin/$tool" ] || { echo "$tool missing: make venv (dev extra)" >&2; exit 2; }
 done
 command -v kubectl >/dev/null || { echo "kubectl (1.32, with kustomize) is not on PATH" >&2; exit 2; }
@@ -43,12 +44,10 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# A copy without any secrets.env, as a clean clone has it: the overlays refer to the Secret by
+# name (scripts/deploy-secrets.sh --apply makes it in the cluster) and must render without one.
 cp -r deploy "$work/deploy"
-mkdir -p "$work/scripts" && cp scripts/deploy-secrets.sh "$work/scripts/"
-for overlay in dev prod; do
-    rm -f "$work/deploy/overlays/$overlay/secrets.env"
-    "$work/scripts/deploy-secrets.sh" "$overlay" >/dev/null
-done
+rm -f "$work"/deploy/overlays/*/secrets.env
 
 check "rendered files are current" "$PY" -m openpress.deployment render --check
 for overlay in dev prod; do
@@ -59,6 +58,10 @@ for overlay in dev prod; do
     check "checkov: $overlay" "$CHECKOV_VENV/bin/checkov" -d "$work/deploy/overlays/$overlay" \
         --config-file "deploy/overlays/$overlay/checkov.yaml"
 done
+# The shell scripts the manifests and these checks run (the Redis pods' init script is in a
+# ConfigMap, so nothing else would lint it before a cluster runs it).
+check "shellcheck" "$VENV/bin/shellcheck" docker/redis-init.sh scripts/deploy-check.sh \
+    scripts/deploy-secrets.sh
 check "yamllint" "$VENV/bin/yamllint" --strict -c deploy/yamllint.yaml deploy docker-compose.yml
 check "compose spec" "$VENV/bin/check-jsonschema" --builtin-schema vendor.compose-spec \
     docker-compose.yml docker-compose.override.yml

@@ -1,37 +1,64 @@
 #!/bin/sh
-# Generate the secrets of a Kubernetes overlay: scripts/deploy-secrets.sh dev|prod [--force]
+# The secrets of a Kubernetes overlay:
+#   scripts/deploy-secrets.sh dev|prod [--force] [--apply | --print]
 #
-# Writes deploy/overlays/OVERLAY/secrets.env (ignored by git), which the overlay's secretGenerator
-# turns into the openpress-secrets Secret. Values are random, like the seed's
-# `head -c 24 /dev/random | base64`, but in hex so they are safe inside DATABASE_URL and in an env
-# file that compose and kustomize read alike (no quotes, no '#', no '$'). An existing file is kept
-# (rotating SECRET_KEY logs everyone out; the database password is set when the volume is first
-# initialised), unless --force; a secret it lacks (one added by a newer OpenPress, such as
-# MEDIA_LINK_SECRET or REDIS_PASSWORD) is appended to it. Nothing is printed but the path and key names.
+# Writes deploy/overlays/OVERLAY/secrets.env (ignored by git), then, with --apply, creates or
+# updates the Secret openpress-secrets in the namespace openpress from it (`kubectl apply`, the
+# current kubectl context), or, with --print, prints that Secret as YAML on stdout (for SOPS,
+# Sealed Secrets or a password store; nothing else is printed then). The overlays refer to the
+# Secret by name and never generate it, so they render from a clean clone and a GitOps tool
+# (Argo CD, Flux) never sees a secret value (docs/deploy.md, "Secrets").
+#
+# Values are random, like the seed's `head -c 24 /dev/random | base64`, but in hex so they are
+# safe inside DATABASE_URL, in redis.conf and in an env file (no quotes, no '#', no '$'). An
+# existing file is kept (rotating SECRET_KEY logs everyone out; the database password is set
+# when the volume is first initialised), unless --force; a secret it lacks (one added by a newer
+# OpenPress, such as MEDIA_LINK_SECRET or REDIS_PASSWORD) is appended to it. Only the path and
+# key names are printed, never a value (except the Secret itself with --print).
+#
+# prod has no POSTGRES_PASSWORD or DATABASE_URL: CloudNativePG generates the database password
+# and the app reads its DATABASE_URL from the operator's Secret openpress-db-app.
 set -eu
+NAMESPACE=${NAMESPACE:-openpress}
+SECRET=openpress-secrets
 overlay=${1:-}
 case "$overlay" in
     dev | prod) ;;
     *)
-        echo "usage: scripts/deploy-secrets.sh dev|prod [--force]" >&2
+        echo "usage: scripts/deploy-secrets.sh dev|prod [--force] [--apply | --print]" >&2
         exit 64
         ;;
 esac
+shift
+force="" action=""
+for arg in "$@"; do
+    case "$arg" in
+        --force) force=1 ;;
+        --apply | --print) action=$arg ;;
+        *)
+            echo "scripts/deploy-secrets.sh: unknown option $arg" >&2
+            exit 64
+            ;;
+    esac
+done
 file="$(dirname "$0")/../deploy/overlays/$overlay/secrets.env"
+# With --print, stdout carries the Secret alone.
+say() { if [ "$action" = --print ]; then echo "$@" >&2; else echo "$@"; fi; }
 random_hex() { od -An -vtx1 -N "$1" /dev/urandom | tr -d ' \n'; }
 umask 077
 password=$(random_hex 24)
 {
     echo "SECRET_KEY=$(random_hex 48)"
-    echo "POSTGRES_PASSWORD=$password"
-    # prod reads its DATABASE_URL from CloudNativePG's openpress-db-app Secret instead.
-    echo "DATABASE_URL=postgres://openpress:$password@postgres:5432/openpress"
+    if [ "$overlay" = dev ]; then
+        echo "POSTGRES_PASSWORD=$password"
+        echo "DATABASE_URL=postgres://openpress:$password@postgres:5432/openpress"
+    fi
     # Signs links to files of private media; the app and nginx both read it.
     echo "MEDIA_LINK_SECRET=$(random_hex 32)"
-    # Required by Redis and its Sentinels; the app adds it to REDIS_URL.
+    # Required by Redis, its replicas and its Sentinels; the app adds it to REDIS_URL.
     echo "REDIS_PASSWORD=$(random_hex 24)"
 } >"$file.tmp"
-if [ -e "$file" ] && [ "${2:-}" != "--force" ]; then
+if [ -e "$file" ] && [ -z "$force" ]; then
     added=""
     # A file cut short of its last newline would glue the first added line onto its last one.
     [ -z "$(tail -c 1 "$file")" ] || echo >>"$file"
@@ -48,11 +75,24 @@ if [ -e "$file" ] && [ "${2:-}" != "--force" ]; then
     done <"$file.tmp"
     rm -f "$file.tmp"
     if [ -n "$added" ]; then
-        echo "kept $file and added:$added"
+        say "kept $file and added:$added"
     else
-        echo "kept $file (exists; --force replaces it)"
+        say "kept $file (exists; --force replaces it)"
     fi
-    exit 0
+else
+    mv "$file.tmp" "$file"
+    say "wrote $file"
 fi
-mv "$file.tmp" "$file"
-echo "wrote $file"
+
+manifest() {
+    kubectl create secret generic "$SECRET" --namespace "$NAMESPACE" --from-env-file="$file" \
+        --dry-run=client --output yaml
+}
+case "$action" in
+    --print) manifest ;;
+    --apply)
+        # apply, not create: the same command updates the Secret after a rotation. Pods read it
+        # at start; docs/deploy.md says how they are restarted (Reloader, or rollout restart).
+        manifest | kubectl apply -f -
+        ;;
+esac

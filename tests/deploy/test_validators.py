@@ -12,7 +12,7 @@ from tests.deploy.conftest import ROOT, run, tool
 
 OVERLAYS = ("dev", "prod")
 # Custom resources have no schema in kubernetes-validate; tests/deploy/test_policy.py checks them.
-CUSTOM_KINDS = {"Cluster"}
+CUSTOM_KINDS = {"Cluster", "Middleware", "ObjectStore", "ScheduledBackup"}
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
