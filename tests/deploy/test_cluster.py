@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -259,6 +260,8 @@ def test_the_migrate_job_is_named_after_the_release(builds, which):
     (c,) = job["spec"]["template"]["spec"]["containers"]
     tag = c["image"].rsplit(":", 1)[1]
     assert job["metadata"]["name"] == f"migrate-{tag}"
+    # The name is also the pods' job-name label: a DNS label of at most 63 characters.
+    assert re.fullmatch(r"[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?", job["metadata"]["name"])
     # Nothing in its template follows the ConfigMap (whose name changes with any setting), so
     # the same release applied again is the same Job, unchanged; no probes, no media volume.
     assert all("configMapKeyRef" not in e.get("valueFrom", {}) for e in c["env"])
