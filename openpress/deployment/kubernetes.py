@@ -112,11 +112,16 @@ def _mounts(role: Role) -> list[dict[str, Any]]:
 
 def _volumes(role: Role, desc: Description) -> list[dict[str, Any]]:
     shared = {v.name for v in desc.volumes if v.access == "ReadWriteMany"}
-    volumes: list[dict[str, Any]] = [
-        {"name": m.volume, "persistentVolumeClaim": {"claimName": m.volume}}
-        for m in role.mounts
-        if m.volume in shared
-    ]
+    volumes: list[dict[str, Any]] = []
+    for m in role.mounts:
+        if m.volume not in shared:
+            continue
+        claim: dict[str, Any] = {"claimName": m.volume}
+        if m.read_only:
+            # A read-only claim is never re-owned: nginx (fsGroup 10101) must not hand the media
+            # volume's group to itself, away from the app's 10001, each time one of its pods starts.
+            claim["readOnly"] = True
+        volumes.append({"name": m.volume, "persistentVolumeClaim": claim})
     limits = dict(role.scratch_limits)
     for path in role.scratch:
         empty: dict[str, Any] = {"sizeLimit": limits[path]} if path in limits else {}

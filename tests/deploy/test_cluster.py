@@ -153,6 +153,14 @@ def test_dev_media_is_read_write_once_on_the_default_class(builds):
             assert t["spec"]["accessModes"] == ["ReadWriteOnce"]
 
 
+@pytest.mark.parametrize("which", BUILDS)
+def test_nginx_claims_media_read_only_so_its_fsgroup_never_takes_it_over(builds, which):
+    pod = builds[which].workload("nginx")["spec"]["template"]["spec"]
+    volume = next(v for v in pod["volumes"] if v["name"] == "media")
+    assert volume["persistentVolumeClaim"] == {"claimName": "media", "readOnly": True}
+    assert pod["securityContext"]["fsGroup"] != 10001  # nginx's own group
+
+
 def test_prod_media_is_read_write_many(builds):
     (claim,) = [
         c for c in builds["prod"].of("PersistentVolumeClaim") if c["metadata"]["name"] == "media"
