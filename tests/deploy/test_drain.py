@@ -150,3 +150,10 @@ def test_short_workers_get_a_grace_above_their_task_time_limit(builds, which):
     args = c["args"]
     limit = int(args[args.index("--time-limit") + 1])
     assert pod["terminationGracePeriodSeconds"] > limit
+
+
+@pytest.mark.parametrize("role", ("nginx", "web", "api", "celery-short"))
+def test_compose_gives_the_same_grace_as_kubernetes(builds, compose, role):
+    pod = _pod(builds, "base", role)
+    grace = compose["services"][role]["stop_grace_period"]
+    assert grace == f"{pod['terminationGracePeriodSeconds']}s"
