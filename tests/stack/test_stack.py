@@ -211,9 +211,10 @@ def stack(tmp_path_factory):
     compose = Compose(env_file)
     compose.run("down", "-v", "--remove-orphans", check=False)
     started = time.monotonic()
-    # --no-build: the driver built the images; `up` returns once nginx's dependencies are healthy.
-    compose.run("up", "-d", "--no-build", timeout=HEALTHY_WITHIN)
     try:
+        # --no-build: the driver built the images; `up` returns once nginx's dependencies are
+        # healthy (inside the try: when it fails, the logs below say why).
+        compose.run("up", "-d", "--no-build", timeout=HEALTHY_WITHIN)
         wait_for(compose.all_healthy, timeout=HEALTHY_WITHIN, interval=1, message="healthy stack")
         report(f"stack: up to all healthy in {time.monotonic() - started:.1f}s")
         yield compose
