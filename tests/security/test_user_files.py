@@ -265,7 +265,7 @@ def test_kubernetes_redis_and_sentinels_require_the_password_from_the_secret():
         env = {e["name"]: e for e in container.get("env", [])}
         ref = env["REDISCLI_AUTH"]["valueFrom"]["secretKeyRef"]
         assert ref == {"name": "openpress-secrets", "key": "REDIS_PASSWORD"}, container["name"]
-    script = kubernetes.REDIS_INIT
+    script = kubernetes.REDIS_INIT_SCRIPT.read_text()  # docker/redis-init.sh
     for line in (
         'echo "requirepass $REDISCLI_AUTH"',
         'echo "masterauth $REDISCLI_AUTH"',
