@@ -397,8 +397,9 @@ class _Publisher:
         self.rungs = rungs
         self.with_audio = with_audio
         # Early publishing only for a media that has nothing playable yet: a re-encode keeps
-        # serving the previous complete ladder until the new one is complete.
-        self.early = early and not media.hls_file
+        # serving the previous complete ladder until the new one is complete. A step redone in
+        # the same run (taken over from a dead holder) publishes early again.
+        self.early = early and (not media.hls_file or f"/hls/{run_token}/" in media.hls_file)
         self.listed: set[str] = set()
         self.master_name = f"{files.hls_prefix(media.uid.hex, run_token)}/master.m3u8"
 

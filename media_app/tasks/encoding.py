@@ -63,7 +63,9 @@ def _fail_on_bug(step):
             raise Ignore() from None
         except (Aborted, svc.Superseded) as exc:
             lease.drop_current()
-            logger.warning("media %s: %s stopped, nothing published (%s)", media_id, step, exc)
+            logger.warning(
+                "media %s: %s stopped, nothing published (%s)", media_id, step.__name__, exc
+            )
             raise Ignore() from None
         except DatabaseError:
             raise

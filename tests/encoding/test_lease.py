@@ -333,3 +333,101 @@ def test_a_holder_whose_lease_is_taken_kills_its_tool_at_once(settings, user):
     finally:
         lease.drop_current()
         runner.reset()
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_frozen_worker_that_wakes_up_after_its_replacement_publishes_nothing(tmp_path, user):
+    """SIGSTOP of the whole worker (a VM paused, a process stalled): its lease runs out, the
+    encode is started again and finished elsewhere; when the frozen worker wakes up (SIGCONT) it
+    finds its lease gone, kills its ffmpeg and publishes nothing over the newer run."""
+    media = upload(make_clip(tmp_path / "f.mp4", size="1280x720", seconds=12), user=user)
+    hls_root = Path(default_storage.path(f"encoded/{media.uid.hex}/hls"))
+    short = {"ENCODE_LEASE_SECONDS": "10"}
+    slow = {"ENCODE_PRESET": "slower", "ENCODE_LADDER": "240,360,480,720", **short}
+    with celery_worker(queues="long_tasks", name="frozen", extra_env=slow) as frozen:
+        svc.encoding_start(media_id=media.pk)
+        wait_for(
+            lambda: next(hls_root.glob("*/240p/seg_*.m4s"), None), timeout=120, message="segments"
+        )
+        first_run = _reload(media).encoding_run
+        os.killpg(frozen.pid, signal.SIGSTOP)
+        beat = celery_beat("frozen")
+        try:
+            with celery_worker(
+                queues="short_tasks,long_tasks", name="thawed-rescuer", purge=False, extra_env=short
+            ):
+                wait_for(
+                    lambda: _reload(media).encoding_status in ("success", "fail"),
+                    timeout=TWO_MINUTES + 120,
+                    message="the new run to finish",
+                )
+        finally:
+            stop_process(beat)
+        assert media.encoding_status == "success", media.encoding_fail_reason
+        second_run = media.encoding_run
+        assert second_run != first_run
+        published = media.hls_file
+        rows = sorted(Encoding.objects.filter(media=media).values_list("status", "media_file"))
+        assert _ffmpeg_of(media.uid.hex), "the frozen worker's ffmpeg should still exist"
+        os.killpg(frozen.pid, signal.SIGCONT)
+        wait_for(
+            lambda: not _ffmpeg_of(media.uid.hex), timeout=15, message="the zombie to kill ffmpeg"
+        )
+        time.sleep(2)
+        media.refresh_from_db()
+        assert (media.encoding_status, media.encoding_run, media.hls_file) == (
+            "success",
+            second_run,
+            published,
+        )
+        assert sorted(Encoding.objects.filter(media=media).values_list("status", "media_file")) == (
+            rows
+        )
+        assert (Path(default_storage.path(published))).exists()
+    log = (Path(settings.MEDIA_ROOT).parent / "worker-frozen.log").read_text()
+    assert "stopped, nothing published" in log, log[-3000:]
+
+
+def _children_of(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rpartition(")")[2].split()[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_pool_process_killed_under_a_live_worker_is_taken_over_at_once(tmp_path, user):
+    """Only the pool process dies (an OOM kill of one encode): Celery gives the message back at
+    once, and the next delivery takes over the lease of the dead holder and redoes the step in
+    the same run, without waiting for the lease to run out (no beat runs here)."""
+    media = upload(make_clip(tmp_path / "p.mp4", size="1280x720", seconds=12), user=user)
+    hls_root = Path(default_storage.path(f"encoded/{media.uid.hex}/hls"))
+    slow = {"ENCODE_PRESET": "slower", "ENCODE_LADDER": "240,360,480,720"}
+    with celery_worker(queues="long_tasks", name="pool-victim", extra_env=slow) as worker:
+        svc.encoding_start(media_id=media.pk)
+        wait_for(
+            lambda: next(hls_root.glob("*/240p/seg_*.m4s"), None), timeout=120, message="segments"
+        )
+        run = _reload(media).encoding_run
+        (child,) = [p for p in _children_of(worker.pid) if _ffmpeg_of(media.uid.hex)]
+        os.kill(child, signal.SIGKILL)
+        killed = time.monotonic()
+        wait_for(
+            lambda: _reload(media).encoding_status in ("success", "fail"),
+            timeout=lease.lease_seconds() + 120,
+            message="the step to be redone",
+        )
+        took = time.monotonic() - killed
+    assert media.encoding_status == "success", media.encoding_fail_reason
+    assert media.encoding_run == run and media.encoding_attempts == 1
+    log = (Path(settings.MEDIA_ROOT).parent / "worker-pool-victim.log").read_text()
+    assert "ladder taken over from" in log, log[-3000:]
+    print(f"pool process killed -> step redone and encode finished after {took:.1f} s")
