@@ -157,3 +157,14 @@ def test_compose_gives_the_same_grace_as_kubernetes(builds, compose, role):
     pod = _pod(builds, "base", role)
     grace = compose["services"][role]["stop_grace_period"]
     assert grace == f"{pod['terminationGracePeriodSeconds']}s"
+
+
+def test_nginx_stops_gracefully_within_its_grace():
+    dockerfile = (ROOT / "docker" / "Dockerfile").read_text()
+    nginx_stage = dockerfile[dockerfile.index(" AS nginx") :]
+    assert "STOPSIGNAL SIGQUIT" in nginx_stage  # graceful: SIGTERM would be a fast shutdown
+    conf = (ROOT / "docker" / "nginx" / "nginx.conf").read_text()
+    (line,) = [ln for ln in conf.splitlines() if ln.startswith("worker_shutdown_timeout")]
+    seconds = int(line.split()[1].rstrip(";s"))
+    harakiri = int(config.BY_NAME["WEB_HARAKIRI"].default)
+    assert harakiri < seconds < topology.NGINX_GRACE_SECONDS - topology.DRAIN_SECONDS
