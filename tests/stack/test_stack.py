@@ -957,3 +957,50 @@ def test_stack_celery_long_killed_with_sigkill_mid_encode_resumes(stack, tmp_pat
         f"stack: after SIGKILL the encode started again {restarted_at:.0f}s after the kill and "
         f"finished {time.monotonic() - killed:.0f}s after it"
     )
+
+
+def test_stack_a_task_queued_when_redis_crashes_still_runs(stack, tmp_path):
+    """Redis runs with its append-only file on a volume (topology.REDIS_SETTINGS): a task queued
+    while no worker takes it survives ``docker kill -s KILL`` of Redis and runs once a worker
+    is back (issue 12, point 18)."""
+    admin_password = secrets.token_urlsafe(18)
+    stack.run(
+        "exec", "-T", "-e", f"DJANGO_SUPERUSER_PASSWORD={admin_password}", "api",
+        "/app/docker/entrypoint.sh", "manage", "createsuperuser", "--noinput",
+        "--username", "aofadmin", "--email", "aofadmin@example.org",
+    )  # fmt: skip
+    token = http(
+        "POST", "/api/v1/login", json_body={"username": "aofadmin", "password": admin_password}
+    ).json()["token"]
+
+    def queued() -> int:
+        out = stack.run("exec", "-T", "redis", "redis-cli", "llen", "long_tasks").stdout
+        return int(out.strip() or 0)
+
+    stack.run("stop", "celery-long")  # nobody takes the task: it waits in Redis
+    try:
+        media = upload(
+            token, clip(tmp_path, "aof.mp4", seconds=4, size="640x360"), title="AOF", state="public"
+        )
+        wait_for(queued, timeout=60, interval=0.5, message="the encode task in long_tasks")
+        time.sleep(2)  # appendfsync everysec: on disk within a second
+        container = stack.run("ps", "-q", "redis").stdout.strip()
+        subprocess.run(["docker", "kill", "-s", "KILL", container], check=True, timeout=60)
+        assert stack.states()["redis"]["State"] == "exited"
+        stack.run("start", "redis")  # docker kill is a manual stop: no restart policy applies
+        wait_for(
+            lambda: stack.states()["redis"].get("Health") == "healthy",
+            timeout=120,
+            message="redis healthy again",
+        )
+        assert queued() >= 1, "the queued task was lost with Redis"
+    finally:
+        stack.run("start", "celery-long")
+    finished = wait_for(
+        lambda: (d := detail(token, media).json())["encoding_status"] in ("success", "fail") and d,
+        timeout=ENCODED_WITHIN,
+        interval=2,
+        message="the encode queued before Redis crashed",
+    )
+    assert finished["encoding_status"] == "success", finished.get("encoding_fail_reason")
+    report("stack: a task queued before Redis was killed (SIGKILL) ran after its restart")
