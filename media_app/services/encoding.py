@@ -21,12 +21,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from media_app.encoding import ffmpeg, files, hls, lease, runner
 from media_app.encoding.ffmpeg import BadInput, EncodeOptions, Probe, Rung
 from media_app.encoding.runner import ToolFailed, run_with_progress
-from media_app.models import EncodeProfile, Encoding, Media
+from media_app.models import EncodeProfile, Encoding, EncodingLease, Media
 from media_app.services.errors import NotAllowed
 
 logger = logging.getLogger(__name__)
@@ -761,10 +763,18 @@ def encodings_stuck_handle(*, now=None) -> tuple[int, int]:
     now = now or timezone.now()
     deadline = now - timedelta(seconds=settings.ENCODE_STUCK_AFTER_SECONDS)
     requeued = failed = 0
+    # A run whose worker still renews a lease is encoding, however long it takes (a long
+    # chunked video on a busy cluster): only the lease sweep decides about a running step.
+    alive = EncodingLease.objects.filter(
+        media=OuterRef("pk"),
+        run=OuterRef("encoding_run"),
+        done=False,
+        expires_at__gte=Now(),
+    )
     stuck = Media.objects.filter(
         encoding_status__in=[Status.PENDING, Status.RUNNING],
         edit_date__lt=deadline,
-    )
+    ).exclude(Exists(alive))
     for media_id in stuck.values_list("pk", flat=True):
         with transaction.atomic():
             media = (

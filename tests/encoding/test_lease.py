@@ -431,3 +431,26 @@ def test_a_pool_process_killed_under_a_live_worker_is_taken_over_at_once(tmp_pat
     log = (Path(settings.MEDIA_ROOT).parent / "worker-pool-victim.log").read_text()
     assert "ladder taken over from" in log, log[-3000:]
     print(f"pool process killed -> step redone and encode finished after {took:.1f} s")
+
+
+@pytest.mark.django_db
+def test_the_six_hour_stuck_check_leaves_an_encode_whose_worker_still_renews_its_lease(user):
+    long_ago = timezone.now() - timedelta(seconds=settings.ENCODE_STUCK_AFTER_SECONDS + 60)
+    media = upload(make_clip_once(), user=user)
+    Media.objects.filter(pk=media.pk).update(
+        encoding_status="running", encoding_run="runA", encoding_attempts=1, edit_date=long_ago
+    )
+    row = EncodingLease.objects.create(
+        media=media,
+        run="runA",
+        task_id="t1",
+        task="chunk",
+        holder="h:1:1",
+        expires_at=timezone.now() + timedelta(seconds=60),
+    )
+    assert svc.encodings_stuck_handle() == (0, 0)
+    assert _reload(media).encoding_run == "runA"
+    # Without a live lease the backstop still acts.
+    EncodingLease.objects.filter(pk=row.pk).update(done=True)
+    Media.objects.filter(pk=media.pk).update(edit_date=long_ago)
+    assert svc.encodings_stuck_handle() == (1, 0)
