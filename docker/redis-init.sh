@@ -10,10 +10,16 @@
 #      at every failover. So after a full restart the set follows the last master, and a
 #      redis-0 that was a replica is never promoted with its older data;
 #   3. on the very first start (nothing on the volume), redis-0.
-# Redis, its replication and the Sentinels all require the password (REDISCLI_AUTH, from the
-# openpress-secrets Secret's REDIS_PASSWORD; redis-cli reads it from there too). The settings
-# common to compose and Kubernetes (persistence, memory) are in SCRIPTS_DIR/redis.conf, rendered
-# from openpress/deployment/topology.py.
+# Users (Redis ACL), in Redis and in the Sentinels alike:
+#   default      the app and the probes, with REDIS_PASSWORD (REDISCLI_AUTH; redis-cli reads it
+#                from there too): every data command, none of the administrative ones (CONFIG,
+#                REPLICAOF, SHUTDOWN, DEBUG, ACL, MODULE...), and on a Sentinel only the
+#                questions a client asks (who is the master);
+#   replication  a replica's link to its master, and sentinel: what a Sentinel sends to Redis;
+#   admin        Sentinel to Sentinel; these three with REDIS_ADMIN_PASSWORD, which only the
+#                Redis pods get (both from the openpress-secrets Secret).
+# The settings common to compose and Kubernetes (persistence, memory) are in
+# SCRIPTS_DIR/redis.conf, rendered from openpress/deployment/topology.py.
 set -eu
 CONF_DIR=${CONF_DIR:-/conf}
 DATA_DIR=${DATA_DIR:-/data}
@@ -24,12 +30,17 @@ SERVICE=${SERVICE:-redis}
 REDIS_PORT=${REDIS_PORT:-6379}
 : "${MASTER_NAME:?}" "${SENTINEL_QUORUM:?}" "${POD_NAME:?}"
 
-case "${REDISCLI_AUTH:-}" in
-    '' | *[!A-Za-z0-9_-]*)
-        echo "redis: REDIS_PASSWORD must be set to letters, digits, '-' or '_'" >&2
-        exit 64
-        ;;
-esac
+require() {  # require VALUE NAME: a password safe in a config file line
+    case "$1" in
+        '' | *[!A-Za-z0-9_-]*)
+            echo "redis: $2 must be set to letters, digits, '-' or '_'" \
+                "(scripts/deploy-secrets.sh adds a missing one)" >&2
+            exit 64
+            ;;
+    esac
+}
+require "${REDISCLI_AUTH:-}" REDIS_PASSWORD
+require "${REDIS_ADMIN_PASSWORD:-}" REDIS_ADMIN_PASSWORD
 umask 077
 me="$POD_NAME.$SERVICE"
 sentinel_conf="$DATA_DIR/sentinel.conf"
@@ -54,8 +65,12 @@ echo "redis: this pod is $me, the master is $master"
     echo "port $REDIS_PORT"
     echo "dir $DATA_DIR"
     echo "replica-announce-ip $me"
-    echo "requirepass $REDISCLI_AUTH"
-    echo "masterauth $REDISCLI_AUTH"
+    echo "user default on >$REDISCLI_AUTH ~* &* +@all -@admin"
+    echo "user replication on >$REDIS_ADMIN_PASSWORD +psync +replconf +ping"
+    echo "user sentinel on >$REDIS_ADMIN_PASSWORD &* +multi +exec +slaveof +ping +subscribe" \
+        "+publish +info +role +config|rewrite +client|setname +client|kill +script|kill"
+    echo "masteruser replication"
+    echo "masterauth $REDIS_ADMIN_PASSWORD"
     if [ "$master" != "$me" ]; then echo "replicaof $master $REDIS_PORT"; fi
 } >"$CONF_DIR/redis.conf"
 
@@ -71,10 +86,15 @@ fi
     echo "sentinel resolve-hostnames yes"
     echo "sentinel announce-hostnames yes"
     echo "sentinel announce-ip $me"
-    echo "requirepass $REDISCLI_AUTH"
-    echo "sentinel sentinel-pass $REDISCLI_AUTH"
+    echo "user default on >$REDISCLI_AUTH -@all +auth +hello +ping +client|setname" \
+        "+sentinel|get-master-addr-by-name +sentinel|master +sentinel|masters" \
+        "+sentinel|replicas +sentinel|slaves +sentinel|sentinels"
+    echo "user admin on >$REDIS_ADMIN_PASSWORD ~* &* +@all"
+    echo "sentinel sentinel-user admin"
+    echo "sentinel sentinel-pass $REDIS_ADMIN_PASSWORD"
     echo "sentinel monitor $MASTER_NAME $master $REDIS_PORT $SENTINEL_QUORUM"
-    echo "sentinel auth-pass $MASTER_NAME $REDISCLI_AUTH"
+    echo "sentinel auth-user $MASTER_NAME sentinel"
+    echo "sentinel auth-pass $MASTER_NAME $REDIS_ADMIN_PASSWORD"
     echo "sentinel down-after-milliseconds $MASTER_NAME 5000"
     echo "sentinel failover-timeout $MASTER_NAME 60000"
     echo "sentinel parallel-syncs $MASTER_NAME 1"

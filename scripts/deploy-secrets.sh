@@ -13,7 +13,7 @@
 # safe inside DATABASE_URL, in redis.conf and in an env file (no quotes, no '#', no '$'). An
 # existing file is kept (rotating SECRET_KEY logs everyone out; the database password is set
 # when the volume is first initialised), unless --force; a secret it lacks (one added by a newer
-# OpenPress, such as MEDIA_LINK_SECRET or REDIS_PASSWORD) is appended to it. Only the path and
+# OpenPress, such as REDIS_ADMIN_PASSWORD) is appended to it. Only the path and
 # key names are printed, never a value (except the Secret itself with --print).
 #
 # prod has no POSTGRES_PASSWORD or DATABASE_URL: CloudNativePG generates the database password
@@ -55,8 +55,10 @@ password=$(random_hex 24)
     fi
     # Signs links to files of private media; the app and nginx both read it.
     echo "MEDIA_LINK_SECRET=$(random_hex 32)"
-    # Required by Redis, its replicas and its Sentinels; the app adds it to REDIS_URL.
+    # Redis's and the Sentinels' clients (the default user); the app adds it to REDIS_URL.
     echo "REDIS_PASSWORD=$(random_hex 24)"
+    # Replication and the Sentinels' own users; only the Redis pods get it.
+    echo "REDIS_ADMIN_PASSWORD=$(random_hex 24)"
 } >"$file.tmp"
 if [ -e "$file" ] && [ -z "$force" ]; then
     added=""

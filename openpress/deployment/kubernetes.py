@@ -409,6 +409,11 @@ def redis(role: Role, desc: Description) -> list[dict[str, Any]]:
         *auth,
         # redis-0, redis-1...: the pod's address is POD_NAME.redis (the headless Service).
         {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+        # The password of replication and of the Sentinels' users, which no app pod gets.
+        {
+            "name": "REDIS_ADMIN_PASSWORD",
+            "valueFrom": {"secretKeyRef": {"name": SECRET, "key": "REDIS_ADMIN_PASSWORD"}},
+        },
     ]
     init = {
         "name": "config",

@@ -327,6 +327,7 @@ def test_prod_follows_redis_failover_through_the_sentinels(builds):
         "SENTINEL_QUORUM": "2",
         "REDISCLI_AUTH": {"name": "openpress-secrets", "key": "REDIS_PASSWORD"},
         "POD_NAME": {"fieldPath": "metadata.name"},
+        "REDIS_ADMIN_PASSWORD": {"name": "openpress-secrets", "key": "REDIS_ADMIN_PASSWORD"},
     }
     names = [c["name"] for c in redis["spec"]["template"]["spec"]["containers"]]
     assert names == ["redis", "sentinel"]

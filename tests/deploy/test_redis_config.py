@@ -150,3 +150,17 @@ def _answers(client: redis.Redis) -> bool:
         return bool(client.ping())
     except redis.RedisError:
         return False
+
+
+@pytest.mark.parametrize("which", ("dev", "prod"))
+def test_only_the_redis_init_container_gets_the_admin_password(builds, which):
+    """REDIS_ADMIN_PASSWORD opens replication and the Sentinels' users (docker/redis-init.sh);
+    the app's REDIS_PASSWORD is the default user, which may not reconfigure Redis."""
+    holders = set()
+    for workload in builds[which].workloads():
+        for c in containers(workload):
+            for env in c.get("env", []):
+                ref = env.get("valueFrom", {}).get("secretKeyRef", {})
+                if ref.get("key") == "REDIS_ADMIN_PASSWORD":
+                    holders.add((workload["metadata"]["name"], c["name"]))
+    assert holders == {("redis", "config")}

@@ -106,12 +106,19 @@ def test_the_documented_command_writes_random_private_secrets_once(tmp_path):
     first = generate("prod")
     values = dict(line.split("=", 1) for line in first.splitlines())
     # No database pair: prod's DATABASE_URL comes from CloudNativePG's openpress-db-app.
-    assert set(values) == {"SECRET_KEY", "MEDIA_LINK_SECRET", "REDIS_PASSWORD"}
+    assert set(values) == {
+        "SECRET_KEY",
+        "MEDIA_LINK_SECRET",
+        "REDIS_PASSWORD",
+        "REDIS_ADMIN_PASSWORD",
+    }
     assert len(values["SECRET_KEY"]) == 96
     # Safe for nginx's configuration, as the app and nginx's start.sh demand.
     assert re.fullmatch(r"[0-9a-f]{64}", values["MEDIA_LINK_SECRET"])
     # Written into redis.conf by the Redis pods' init script, which accepts these characters.
     assert re.fullmatch(r"[0-9a-f]{48}", values["REDIS_PASSWORD"])
+    assert re.fullmatch(r"[0-9a-f]{48}", values["REDIS_ADMIN_PASSWORD"])
+    assert values["REDIS_ADMIN_PASSWORD"] != values["REDIS_PASSWORD"]
     mode = (tmp_path / "deploy/overlays/prod/secrets.env").stat().st_mode
     assert stat.S_IMODE(mode) == 0o600
     assert generate("prod") == first  # kept
@@ -136,11 +143,13 @@ def test_a_secret_added_by_a_newer_release_is_appended_to_a_kept_file(tmp_path):
         [str(scripts / "deploy-secrets.sh"), "dev"], capture_output=True, text=True, check=False
     )
     assert proc.returncode == 0, proc.stderr
-    assert "added: MEDIA_LINK_SECRET REDIS_PASSWORD" in proc.stdout and "=" not in proc.stdout
+    assert "added: MEDIA_LINK_SECRET REDIS_PASSWORD REDIS_ADMIN_PASSWORD" in proc.stdout
+    assert "=" not in proc.stdout
     lines = secrets_env.read_text().splitlines()
     assert lines[:3] == old.splitlines()
-    assert len(lines) == 5 and re.fullmatch(r"MEDIA_LINK_SECRET=[0-9a-f]{64}", lines[3])
+    assert len(lines) == 6 and re.fullmatch(r"MEDIA_LINK_SECRET=[0-9a-f]{64}", lines[3])
     assert re.fullmatch(r"REDIS_PASSWORD=[0-9a-f]{48}", lines[4])
+    assert re.fullmatch(r"REDIS_ADMIN_PASSWORD=[0-9a-f]{48}", lines[5])
     again = subprocess.run(
         [str(scripts / "deploy-secrets.sh"), "dev"], capture_output=True, text=True, check=False
     )
@@ -159,6 +168,7 @@ def test_dev_gets_the_database_pair_its_postgres_statefulset_reads(tmp_path):
         "DATABASE_URL",
         "MEDIA_LINK_SECRET",
         "REDIS_PASSWORD",
+        "REDIS_ADMIN_PASSWORD",
     }
     assert len(values["POSTGRES_PASSWORD"]) == 48
     assert values["DATABASE_URL"] == (

@@ -266,11 +266,15 @@ def test_kubernetes_redis_and_sentinels_require_the_password_from_the_secret():
         ref = env["REDISCLI_AUTH"]["valueFrom"]["secretKeyRef"]
         assert ref == {"name": "openpress-secrets", "key": "REDIS_PASSWORD"}, container["name"]
     script = kubernetes.REDIS_INIT_SCRIPT.read_text()  # docker/redis-init.sh
+    # Clients are Redis's and the Sentinels' default user with REDIS_PASSWORD; replication and
+    # the Sentinels use their own users with REDIS_ADMIN_PASSWORD (tests/deploy/test_redis_init.py
+    # runs them on real servers).
     for line in (
-        'echo "requirepass $REDISCLI_AUTH"',
-        'echo "masterauth $REDISCLI_AUTH"',
-        'echo "sentinel sentinel-pass $REDISCLI_AUTH"',
-        'echo "sentinel auth-pass $MASTER_NAME $REDISCLI_AUTH"',
+        'echo "user default on >$REDISCLI_AUTH ~* &* +@all -@admin"',
+        'echo "masterauth $REDIS_ADMIN_PASSWORD"',
+        'echo "sentinel sentinel-pass $REDIS_ADMIN_PASSWORD"',
+        'echo "sentinel auth-pass $MASTER_NAME $REDIS_ADMIN_PASSWORD"',
+        'echo "user default on >$REDISCLI_AUTH -@all +auth +hello +ping +client|setname" \\',
     ):
         assert line in script, line
     for name in ("web.yaml", "api.yaml", "celery-short.yaml", "celery-long.yaml"):
