@@ -26,6 +26,33 @@ def test_a_default_changed_in_config_reaches_compose_and_kubernetes(monkeypatch)
         importlib.reload(topology)
 
 
+def test_no_default_is_written_twice(monkeypatch):
+    """Change every declared default at once: every knob of the description follows, so none
+    repeats a default as a literal (``${UPLOAD_MAX_SIZE:-4294967296}`` in topology.py)."""
+    changed = {}
+    for var in config.VARIABLES:
+        if var.default is None:
+            continue
+        new = str(int(var.default) + 1) if var.default.isdigit() else f"{var.default}x"
+        changed[var.name] = new
+        monkeypatch.setitem(
+            config.BY_NAME, var.name, config.Var(var.name, new, var.doc, var.secret, var.group)
+        )
+    try:
+        desc = importlib.reload(topology).OPENPRESS
+        seen = 0
+        for role in desc.roles:
+            for env in role.env:
+                for match in KNOB.finditer(env.value):
+                    if match["name"] in changed and match["op"] == "-":
+                        assert match["arg"] == changed[match["name"]], (role.name, env.name)
+                        seen += 1
+        assert seen > 10
+    finally:
+        monkeypatch.undo()
+        importlib.reload(topology)
+
+
 def test_every_knob_of_a_declared_variable_defaults_to_its_declaration():
     for role in topology.OPENPRESS.roles:
         for env in role.env:
