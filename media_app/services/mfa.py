@@ -24,6 +24,8 @@ from django.utils import timezone
 
 from media_app.models import User
 from media_app.services.errors import NotAllowed, ServiceError
+from openpress.cache import CacheUnavailable
+from openpress.cache import strict as cache_strict
 
 logger = logging.getLogger(__name__)
 
@@ -142,8 +144,17 @@ def _failures_key(user: User) -> str:
 
 def mfa_code_allowed(*, user: User) -> None:
     """Refuse (429) while an account has had too many wrong codes, on the login page and the
-    API alike: a six-digit code must not be guessable by retrying, whoever holds the password."""
-    if cache.get(_failures_key(user), 0) >= CODE_FAILURES_ALLOWED:
+    API alike: a six-digit code must not be guessable by retrying, whoever holds the password.
+    While the cache that counts them is away, no code is checked (fail closed)."""
+    try:
+        with cache_strict():
+            failures = cache.get(_failures_key(user), 0)
+    except CacheUnavailable:
+        raise TooManyCodes(
+            "Second-factor codes cannot be checked right now; try again in a minute.",
+            retry_after=60,
+        ) from None
+    if failures >= CODE_FAILURES_ALLOWED:
         raise TooManyCodes(
             "Too many wrong codes for this account; wait a few minutes and try again.",
             retry_after=CODE_FAILURE_WINDOW,

@@ -21,6 +21,8 @@ from media_app.services.errors import NotAllowed, ServiceError, TooManyAttempts
 from media_app.services.media import clean_text
 from media_app.services.mfa import mfa_role_changed
 from media_app.services.tokens import revoke_all_tokens
+from openpress.cache import CacheUnavailable
+from openpress.cache import strict as cache_strict
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +100,16 @@ def _check_current_password(user: User, current_password: str | None, change) ->
     # limited per account like logins (LOGIN_FAILURE_LIMIT per LOGIN_LOCKOUT_SECONDS).
     key = f"current-password-failures:{user.pk}"
     now = time.time()
-    failures, until = cache.get(key) or (0, now)
+    try:
+        # Fail closed: while the cache that counts wrong guesses is away, nothing is checked.
+        with cache_strict():
+            failures, until = cache.get(key) or (0, now)
+    except CacheUnavailable:
+        raise TooManyAttempts(
+            "Passwords cannot be checked right now; try again in a minute.",
+            retry_after=60,
+            field="current_password",
+        ) from None
     if failures >= settings.LOGIN_FAILURE_LIMIT and until > now:
         raise TooManyAttempts(
             "Too many wrong current passwords for this account; try again later.",

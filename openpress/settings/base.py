@@ -186,7 +186,9 @@ CONTENT_SECURITY_POLICY = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database only: the cache may be away (openpress/cache.py answers a miss
+# then), and a session deleted meanwhile (a logout) must not come back from it afterwards.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Uploads: every file goes to a temporary file on disk as it arrives (never held whole in
 # memory); the size limit is enforced while streaming by media_app.uploads.

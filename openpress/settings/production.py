@@ -28,6 +28,9 @@ CACHES = {
         setting("CACHE_URL") or REDIS_URL.replace("redis://", "rediscache://", 1)
     )
 }
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # A Redis that is away is a cache miss, not a 500 (openpress/cache.py).
+    CACHES["default"]["BACKEND"] = "openpress.cache.ResilientRedisCache"
 if REDIS_SENTINELS and not setting("CACHE_URL"):
     # Django's RedisCache builds its pool with pool_class.from_url(REDIS_URL, **OPTIONS): a
     # Sentinel pool ignores the URL's host and asks the sentinels for the master (and again after

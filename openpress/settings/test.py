@@ -63,7 +63,7 @@ ALLOWED_HOSTS = ["*"]
 DATABASES = {"default": database_from_url(_DB_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    "default": {"BACKEND": "openpress.cache.ResilientRedisCache", "LOCATION": REDIS_URL}
 }
 CELERY_BROKER_URL = REDIS_URL
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
