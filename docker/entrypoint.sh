@@ -90,8 +90,9 @@ case "$role" in
     celery-beat)
         wait_for_db
         # The schedule lives in the database (django-celery-beat); no schedule file is written.
+        # It fires only while it holds the beat lease: several may run (openpress/beat.py).
         exec celery -A openpress beat --loglevel "${LOG_LEVEL:-INFO}" \
-            --scheduler django_celery_beat.schedulers:DatabaseScheduler "$@"
+            --scheduler openpress.beat:LeasedScheduler "$@"
         ;;
     migrate)
         wait_for_db

@@ -239,6 +239,13 @@ VARIABLES: tuple[Var, ...] = (
         group="celery",
     ),
     Var(
+        "BEAT_LEASE_SECONDS",
+        "20",
+        "Lease in Redis that a celery beat must hold to fire jobs (at most one fires); a standby "
+        "takes over within this plus a quarter of it after the holder is lost.",
+        group="celery",
+    ),
+    Var(
         "CELERY_HEARTBEAT_FILE",
         "",
         "File a worker or beat touches to prove it is alive; empty disables it.",

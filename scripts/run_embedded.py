@@ -7,7 +7,8 @@ filesystem broker, local media):
 
 * web:    ``manage.py runserver`` on http://HOST:PORT
 * worker: ``celery worker`` consuming both ``short_tasks`` and ``long_tasks``
-* beat:   ``celery beat`` with django-celery-beat's database scheduler
+* beat:   ``celery beat`` with django-celery-beat's database scheduler, under a lease
+          (openpress/beat.py)
 
 Beat runs as its own process, as in production, rather than inside the worker (``-B``): it then
 stops and starts independently of the worker's pool, and there is exactly one of each.
@@ -214,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
                 *celery,
                 "beat",
                 "--scheduler",
-                "django_celery_beat.schedulers:DatabaseScheduler",
+                "openpress.beat:LeasedScheduler",
                 "--loglevel",
                 "INFO",
             ],

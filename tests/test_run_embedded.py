@@ -205,7 +205,7 @@ def test_make_run_serves_the_site_and_runs_beat_jobs_through_the_file_broker(emb
     commands = "\n".join(processes_in_sessions(embedded["sids"]))
     assert "runserver" in commands
     assert "-Q short_tasks,long_tasks" in commands
-    assert "beat --scheduler django_celery_beat.schedulers:DatabaseScheduler" in commands
+    assert "beat --scheduler openpress.beat:LeasedScheduler" in commands
 
     with sqlite3.connect(db, timeout=20) as conn:
         conn.execute(

@@ -250,9 +250,20 @@ def pod_spec(role: Role, desc: Description) -> dict[str, Any]:
         spec["terminationGracePeriodSeconds"] = role.grace_seconds
     if role.image.role_entrypoint and role.kind == "deployment":
         spec["initContainers"] = [_wait_for_migrations(role)]
+    if role.name == "celery-beat":
+        spec.setdefault("tolerations", []).extend(BEAT_TOLERATIONS)
     spec["containers"] = [container(role)]
     spec["volumes"] = _volumes(role, desc)
     return spec
+
+
+# Kubernetes evicts the pods of a node that stopped answering only after 300 s (the tolerations it
+# adds by default). A beat's standby replica takes over within the beat lease anyway (about 25 s);
+# these make a lost node's beat pod be replaced within a minute too, so a standby is back soon.
+BEAT_TOLERATIONS = [
+    {"key": key, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 30}
+    for key in ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable")
+]
 
 
 def _meta(name: str, role: str, **extra: Any) -> dict[str, Any]:
@@ -260,11 +271,9 @@ def _meta(name: str, role: str, **extra: Any) -> dict[str, Any]:
 
 
 def deployment(role: Role, desc: Description) -> dict[str, Any]:
-    if role.name == "celery-beat":
-        # Never two ticking: the old pod is gone before the new one starts.
-        strategy: dict[str, Any] = {"type": "Recreate"}
-    else:
-        strategy = {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}}
+    # Every role rolls, beat too: beats fire only while they hold the beat lease
+    # (openpress/beat.py), so a new beat pod waits beside the old one until it hands the lease over.
+    strategy = {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}}
     spec: dict[str, Any] = {}
     if not role.scaling.autoscaled:
         # An autoscaled role leaves the count to its HPA (prod) or the default of 1 (dev): a

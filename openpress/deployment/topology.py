@@ -392,6 +392,9 @@ OPENPRESS = Description(
             health=CELERY,
             resources=disk("celery-beat", "50m", "192Mi", "500m", "384Mi"),
             scratch_limits=scratch_limit("celery-beat"),
+            # One fires (the beat lease, openpress/beat.py), the other stands by on another node
+            # and takes over within about 25 s when the first is lost.
+            scaling=Scaling(replicas=2),
         ),
         Role(
             name="nginx",

@@ -299,7 +299,13 @@ if CELERY_BROKER_URL.startswith("sentinel://"):
     CELERY_BROKER_TRANSPORT_OPTIONS["sentinel_kwargs"] = REDIS_SENTINEL_KWARGS
 # No task outlives the visibility timeout: the longest (an encode step) is killed first.
 CELERY_TASK_TIME_LIMIT = CELERY_LONG_TASK_TIME_LIMIT
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's database scheduler, firing only while it holds a lease in Redis, so that
+# two beats (replicas, a rolling update, a partition) never fire at once (openpress/beat.py).
+CELERY_BEAT_SCHEDULER = "openpress.beat:LeasedScheduler"
+BEAT_LEASE_SECONDS = float(setting("BEAT_LEASE_SECONDS"))
+BEAT_LEASE_KEY = "openpress:beat:lease"
+if BEAT_LEASE_SECONDS < 4:
+    raise ImproperlyConfigured("BEAT_LEASE_SECONDS must be 4 or more.")
 CELERY_HEARTBEAT_FILE = setting("CELERY_HEARTBEAT_FILE") or None
 # Worker sizes follow the CPUs this container may use (its cgroup limit), not the node's cores.
 _cpus = cpu.available_cpus()

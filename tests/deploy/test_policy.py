@@ -82,10 +82,18 @@ def test_dev_keeps_the_worker_rule_as_a_preference_for_one_node_clusters(builds)
 
 
 @pytest.mark.parametrize("which", BUILDS)
-def test_beat_has_one_replica_recreated_and_is_never_autoscaled(builds, which):
+def test_beat_has_a_standby_in_prod_rolls_and_is_never_autoscaled(builds, which):
+    """Beats fire only under the beat lease (openpress/beat.py, tests/test_beat.py), so prod runs
+    a standby that takes over a lost node's beat within the lease, and updates roll."""
     beat = builds[which].workload("celery-beat")
-    assert beat["spec"]["replicas"] == 1
-    assert beat["spec"]["strategy"] == {"type": "Recreate"}
+    assert beat["spec"]["replicas"] == (2 if which == "prod" else 1)
+    assert beat["spec"]["strategy"]["rollingUpdate"] == {"maxUnavailable": 0, "maxSurge": 1}
+    # Its pod is evicted from a node that stopped answering after 30 s, not the default 300 s.
+    tolerations = beat["spec"]["template"]["spec"]["tolerations"]
+    for key in ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"):
+        (found,) = [t for t in tolerations if t["key"] == key]
+        assert found["effect"] == "NoExecute"
+        assert found["tolerationSeconds"] <= 30
     targets = {
         h["spec"]["scaleTargetRef"]["name"] for h in builds[which].of("HorizontalPodAutoscaler")
     }
