@@ -303,6 +303,14 @@ VARIABLES: tuple[Var, ...] = (
         group="encoding",
     ),
     Var(
+        "ENCODE_PENDING_REQUEUE_SECONDS",
+        "120",
+        "An upload whose encode has not started after this long, and whose message the broker "
+        "no longer holds (lost in a Redis restart or failover), is sent again (checked each "
+        "minute).",
+        group="encoding",
+    ),
+    Var(
         "ENCODE_AUDIO_KBPS", "128", "AAC stereo bitrate, encoded once per media.", group="encoding"
     ),
     Var(

@@ -41,3 +41,15 @@ def encoding_leases() -> tuple[int, int]:
     if requeued or failed:
         logger.warning("lost encodes: %d started again, %d failed", requeued, failed)
     return requeued, failed
+
+
+@shared_task(name="housekeeping.encodings_pending")
+def encodings_pending() -> int:
+    """Send again the encode message of uploads the broker lost (never started; scheduled by
+    beat every minute; media_app/services/encoding_pending.py)."""
+    from media_app.services.encoding_pending import encodings_pending_requeue
+
+    sent = encodings_pending_requeue()
+    if sent:
+        logger.warning("%d pending uploads sent to the encoders again", sent)
+    return sent

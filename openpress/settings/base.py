@@ -327,6 +327,8 @@ ENCODE_CHUNK_SECONDS = int(setting("ENCODE_CHUNK_SECONDS"))
 ENCODE_STUCK_AFTER_SECONDS = int(setting("ENCODE_STUCK_AFTER_SECONDS"))
 # A running encoding step holds a lease it renews; a lapsed one is requeued (encoding/lease.py).
 ENCODE_LEASE_SECONDS = int(setting("ENCODE_LEASE_SECONDS"))
+# An upload whose encode message the broker lost is sent again (services/encoding_pending.py).
+ENCODE_PENDING_REQUEUE_SECONDS = int(setting("ENCODE_PENDING_REQUEUE_SECONDS"))
 ENCODE_AUDIO_KBPS = int(setting("ENCODE_AUDIO_KBPS"))
 ENCODE_MAX_ATTEMPTS = int(setting("ENCODE_MAX_ATTEMPTS"))
 # Chunked encoding joins its chunks in a chord, which counts finished parts in a result backend.
