@@ -4,6 +4,10 @@ A child process must never outlive the worker that started it: on Linux it gets 
 its parent dies (``PR_SET_PDEATHSIG``), so a worker killed mid-encode leaves no orphan ffmpeg
 writing into a directory the next attempt is rebuilding.
 
+A step that loses its encoding lease (``media_app.encoding.lease``) must stop at once: the lease
+keeper, a thread, calls :func:`abort`, which kills every tool this process runs and makes the
+running and any later call raise :class:`Aborted` until the next step starts (:func:`reset`).
+
 Argument lists name their tool (``ffmpeg``, ``ffprobe``); which ffmpeg binary runs is decided
 here, once for every caller: ``FFMPEG_BINARY`` when set, else the build that the imageio-ffmpeg
 package carries (FFmpeg 7 or newer: since 7.0 ffmpeg runs its decoder, filters and every encoder
