@@ -175,6 +175,61 @@ VARIABLES: tuple[Var, ...] = (
         "Local scratch space for encoders; empty means the system tmp.",
         group="storage",
     ),
+    # object storage (issue 14, docs/storage.md): django-storages' standard names
+    Var(
+        "AWS_STORAGE_BUCKET_NAME",
+        "",
+        "Bucket of an S3-compatible server for media; empty keeps media on the filesystem "
+        "(MEDIA_ROOT). S3 mode is not finished yet: production refuses it (docs/storage.md).",
+        group="object-storage",
+    ),
+    Var(
+        "AWS_S3_ENDPOINT_URL",
+        "",
+        "URL of the S3 server (e.g. http://minio:9000); empty means Amazon S3 itself.",
+        group="object-storage",
+    ),
+    Var(
+        "AWS_ACCESS_KEY_ID",
+        "",
+        "Access key for the bucket; empty: boto3's own chain (an IAM role, ~/.aws).",
+        secret=True,
+        group="object-storage",
+    ),
+    Var(
+        "AWS_SECRET_ACCESS_KEY",
+        "",
+        "Secret key that goes with AWS_ACCESS_KEY_ID.",
+        secret=True,
+        group="object-storage",
+    ),
+    Var(
+        "AWS_S3_REGION_NAME",
+        "us-east-1",
+        "Region the requests are signed for (self-hosted servers accept us-east-1).",
+        group="object-storage",
+    ),
+    Var(
+        "AWS_S3_ADDRESSING_STYLE",
+        "auto",
+        "path (bucket in the URL path), virtual (bucket in the host name) or auto: path when "
+        "AWS_S3_ENDPOINT_URL is set (MinIO, Garage, Ceph RGW), else boto3's (virtual on AWS).",
+        group="object-storage",
+    ),
+    Var(
+        "MEDIA_PUBLIC_BASE_URL",
+        "",
+        "S3 mode: base URL (https://cdn.example.org/) of a CDN or proxy serving public media's "
+        "objects, never private ones; empty: links go to the S3 endpoint.",
+        group="object-storage",
+    ),
+    Var(
+        "AWS_S3_CREATE_BUCKET",
+        "false",
+        "true: a missing bucket is created at start-up (development); false: start-up stops "
+        "saying it is missing.",
+        group="object-storage",
+    ),
     Var(
         "API_CACHE_SECONDS",
         "30",

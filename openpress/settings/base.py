@@ -162,6 +162,92 @@ SERVE_MEDIA_FILES = DEBUG
 # MEDIA_LINK_SECRET through media_link_secret().
 MEDIA_LINK_SECONDS = int(setting("MEDIA_LINK_SECONDS"))
 
+
+def storage_backends(
+    *,
+    bucket: str,
+    endpoint_url: str,
+    access_key: str,
+    secret_key: str,
+    region: str,
+    addressing_style: str,
+    link_seconds: int,
+) -> dict:
+    """Django's STORAGES: media in the S3 bucket when one is named (django-storages), else on
+    the filesystem under MEDIA_ROOT exactly as without this function (docs/storage.md)."""
+    staticfiles = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    if not bucket:
+        return {
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": staticfiles,
+        }
+    if addressing_style not in ("path", "virtual", "auto"):
+        raise ImproperlyConfigured("AWS_S3_ADDRESSING_STYLE must be path, virtual or auto.")
+    if addressing_style == "auto" and endpoint_url:
+        # Self-hosted servers (MinIO, Garage, Ceph RGW) rarely have a DNS name per bucket.
+        addressing_style = "path"
+    from botocore.config import Config
+
+    client_config = Config(
+        signature_version="s3v4",
+        s3={"addressing_style": addressing_style},
+        # Checksums only where S3 demands them: boto3 >= 1.36 adds CRC trailers by default,
+        # which Ceph RGW 16 and older MinIO and Garage refuse behind TLS.
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
+        retries={"mode": "standard", "max_attempts": 5},
+        connect_timeout=5,
+        read_timeout=60,
+    )
+    return {
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": bucket,
+                "endpoint_url": endpoint_url or None,
+                # None: boto3's own chain (an IAM role, a web identity, ~/.aws).
+                "access_key": access_key or None,
+                "secret_key": secret_key or None,
+                "region_name": region,
+                "client_config": client_config,
+                # Nothing in the bucket is public by ACL; links are presigned and expire like
+                # the signed links of filesystem mode.
+                "default_acl": None,
+                "querystring_auth": True,
+                "querystring_expire": link_seconds,
+                # As FileSystemStorage: a name already taken gets a suffix, nothing is replaced.
+                "file_overwrite": False,
+            },
+        },
+        "staticfiles": staticfiles,
+    }
+
+
+# Media go to an S3-compatible bucket when AWS_STORAGE_BUCKET_NAME is set (issue 14: not finished,
+# media_app/checks.py refuses it outside the tests), else to MEDIA_ROOT as they always have.
+AWS_STORAGE_BUCKET_NAME = setting("AWS_STORAGE_BUCKET_NAME")
+STORAGES = storage_backends(
+    bucket=AWS_STORAGE_BUCKET_NAME,
+    endpoint_url=setting("AWS_S3_ENDPOINT_URL"),
+    access_key=setting("AWS_ACCESS_KEY_ID"),
+    secret_key=setting("AWS_SECRET_ACCESS_KEY"),
+    region=setting("AWS_S3_REGION_NAME"),
+    addressing_style=setting("AWS_S3_ADDRESSING_STYLE"),
+    link_seconds=MEDIA_LINK_SECONDS,
+)
+# A missing bucket is created by the start-up check only when this says so (development).
+AWS_S3_CREATE_BUCKET = as_bool(setting("AWS_S3_CREATE_BUCKET"))
+# S3 mode is half built (issue 14): the storage check refuses a bucket unless this is True,
+# which only openpress/settings/test.py sets; no environment variable can.
+STORAGE_ALLOW_UNFINISHED_S3 = False
+# Where a CDN or proxy serves public media's objects in S3 mode; not used yet (docs/storage.md).
+MEDIA_PUBLIC_BASE_URL = setting("MEDIA_PUBLIC_BASE_URL")
+if MEDIA_PUBLIC_BASE_URL and not re.fullmatch(r"https?://[^/\s]+/(\S*/)?", MEDIA_PUBLIC_BASE_URL):
+    raise ImproperlyConfigured(
+        "MEDIA_PUBLIC_BASE_URL must be an http(s) URL ending in '/', "
+        "e.g. https://cdn.example.org/media/."
+    )
+
 # Content-Security-Policy of pages (django-csp; docs/security.md, "Content-Security-Policy and
 # user files"): scripts only from our own static files (or a tag carrying the request's nonce,
 # `request.csp_nonce`), no plugins, no <base> elsewhere, framed only by our own pages (/embed
