@@ -68,13 +68,20 @@ REDIS_SETTINGS = (
     ("maxmemory", f"{REDIS_MAXMEMORY_MIB}mb"),
     ("maxmemory-policy", "noeviction"),
 )
+# What Redis's clients (its default user, with REDIS_PASSWORD) may do, in compose and Kubernetes
+# (docker/redis-init.sh writes the same): every key, channel and data command, no administrative
+# one (CONFIG, REPLICAOF, SHUTDOWN, DEBUG, ACL, MODULE...).
+REDIS_CLIENT_ACL = "~* &* +@all -@admin"
 # compose: the password goes into a config file (mode 0600, owned by redis once the image's
 # entrypoint has chowned /data), never onto the command line, where `ps` on the host shows it.
 REDIS_COMPOSE_COMMAND = (
     "sh",
     "-c",
-    "umask 077 && printf 'requirepass %s\\n' \"$$REDISCLI_AUTH\" >/data/redis.conf"
-    ' && exec docker-entrypoint.sh "$$@"',
+    # Lines of a script (rendered as a YAML block, within yamllint's line length).
+    "set -e\n"
+    "umask 077\n"
+    f"printf 'user default on >%s {REDIS_CLIENT_ACL}\\n' \"$$REDISCLI_AUTH\" >/data/redis.conf\n"
+    'exec docker-entrypoint.sh "$$@"\n',
     "redis",  # $0
     "redis-server",
     "/data/redis.conf",

@@ -14,8 +14,8 @@ import pytest
 import redis
 from celery import Celery
 
-from openpress.deployment.topology import REDIS_SETTINGS
-from tests.deploy.conftest import containers
+from openpress.deployment.topology import REDIS_CLIENT_ACL, REDIS_SETTINGS
+from tests.deploy.conftest import ROOT, containers
 from tests.deploy.test_redis_failover import free_port, wait_for
 
 UNITS = {"Ki": 1024, "Mi": 1024**2, "Gi": 1024**3, "mb": 1024**2, "gb": 1024**3}
@@ -91,14 +91,16 @@ def redis_server(tmp_path: Path, compose):
     rendered options, on a loopback port, with its data in tmp_path."""
     port = free_port()
     conf = tmp_path / "redis.conf"
-    conf.write_text("requirepass test-only-password\n")
+    # What compose's command writes (its printf format, with the password).
+    (fmt,) = re.findall(r"printf '([^']*)'", compose["services"]["redis"]["command"][2])
+    conf.write_text(fmt.replace("%s", "test-only-password").replace("\\n", "\n"))
     options = [a for k, v in compose_settings(compose).items() for a in (f"--{k}", v)]
     argv = ["redis-server", str(conf), *options]
     argv += ["--port", str(port), "--bind", "127.0.0.1", "--dir", str(tmp_path)]
     procs: list[subprocess.Popen] = []
 
-    def start() -> redis.Redis:
-        procs.append(subprocess.Popen(argv, stdout=subprocess.DEVNULL))
+    def start(*extra: str) -> redis.Redis:
+        procs.append(subprocess.Popen([*argv, *extra], stdout=subprocess.DEVNULL))
         client = redis.Redis(port=port, password="test-only-password")
         wait_for(client.ping, 20, "redis to start")
         return client
@@ -135,8 +137,7 @@ def test_a_queued_task_survives_a_crash_of_redis(redis_server):
 
 def test_a_full_redis_refuses_writes_instead_of_evicting_queued_tasks(redis_server):
     start, _, _ = redis_server
-    client = start()
-    client.config_set("maxmemory", "4mb")  # the policy is the rendered one; the size, small
+    client = start("--maxmemory", "4mb")  # the policy is the rendered one; the size, small
     for n in range(20):
         client.lpush("short_tasks", f"task {n}")
     with pytest.raises(redis.exceptions.ResponseError, match="maxmemory"):
@@ -164,3 +165,16 @@ def test_only_the_redis_init_container_gets_the_admin_password(builds, which):
                 if ref.get("key") == "REDIS_ADMIN_PASSWORD":
                     holders.add((workload["metadata"]["name"], c["name"]))
     assert holders == {("redis", "config")}
+
+
+def test_redis_clients_may_not_reconfigure_redis_in_compose_or_kubernetes(redis_server):
+    """The default user (REDIS_PASSWORD: the app, the probes) has every data command and no
+    administrative one, in compose (this server) and Kubernetes (docker/redis-init.sh)."""
+    start, _, _ = redis_server
+    client = start()
+    client.lpush("short_tasks", "a task")
+    for command in (("CONFIG", "SET", "dir", "/tmp"), ("REPLICAOF", "127.0.0.1", "1")):
+        with pytest.raises(redis.exceptions.NoPermissionError):
+            client.execute_command(*command)
+    script = (ROOT / "docker" / "redis-init.sh").read_text()
+    assert f'echo "user default on >$REDISCLI_AUTH {REDIS_CLIENT_ACL}"' in script

@@ -245,7 +245,8 @@ def test_compose_redis_requires_a_password_and_every_app_role_has_it():
     redis = services["redis"]
     assert "${REDIS_PASSWORD:?" in redis["environment"]["REDISCLI_AUTH"]
     command = " ".join(redis["command"])
-    assert "requirepass" in command and '"$$REDISCLI_AUTH"' in command
+    # The password of Redis's default user (no administrative commands: REDIS_CLIENT_ACL).
+    assert "user default on >%s" in command and '"$$REDISCLI_AUTH"' in command
     for name, service in services.items():
         env = service.get("environment") or {}
         if "REDIS_URL" in env:
