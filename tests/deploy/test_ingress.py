@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from openpress import config
 from tests.deploy.conftest import ROOT, Build, run, tool
 
 COMPONENTS = ROOT / "deploy" / "components"
@@ -210,3 +211,19 @@ def test_the_origins_django_trusts_are_the_sites(builds):
     for which in ("dev", "prod"):
         origins = config_map(builds[which])["CSRF_TRUSTED_ORIGINS"].split(",")
         assert {urlsplit(o).hostname for o in origins} == site_hosts(builds[which]), which
+
+
+def test_k3s_traefik_reads_a_request_as_long_as_uwsgi_may_take():
+    """Traefik 3 stops reading a request after 60 s; deploy/k3s/traefik-config.yaml (copied into
+    k3s's manifests folder: docs/deploy.md) lets both entry points wait past uWSGI's harakiri."""
+    doc = yaml.safe_load((ROOT / "deploy" / "k3s" / "traefik-config.yaml").read_text())
+    assert (doc["kind"], doc["metadata"]) == (
+        "HelmChartConfig",
+        {"name": "traefik", "namespace": "kube-system"},
+    )
+    args = yaml.safe_load(doc["spec"]["valuesContent"])["additionalArguments"]
+    harakiri = int(config.BY_NAME["WEB_HARAKIRI"].default)
+    for entry_point in ("web", "websecure"):
+        prefix = f"--entryPoints.{entry_point}.transport.respondingTimeouts.readTimeout="
+        (arg,) = [a for a in args if a.startswith(prefix)]
+        assert int(arg.removeprefix(prefix).removesuffix("s")) > harakiri
