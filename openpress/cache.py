@@ -11,7 +11,10 @@ is answered as a miss: ``get`` returns the default, writes are dropped, ``add`` 
 not added, ``incr`` that the key is missing. The first failure is logged once as a warning; for
 :data:`RETRY_AFTER_SECONDS` after it no call tries Redis again (so a Redis that hangs costs one
 request a timeout, not every request), and the first call that gets through afterwards logs
-that the cache answers again. Connections give up after :data:`SOCKET_TIMEOUT_SECONDS`.
+that the cache answers again. Connections give up after :data:`SOCKET_TIMEOUT_SECONDS`, and
+the name lookup of Redis's host after :data:`RESOLVE_TIMEOUT_SECONDS`: once compose's Redis
+container is stopped its name no longer resolves, and the lookup, which no socket timeout
+bounds, waited 20 s on every request (measured in the stack test).
 
 Counters that guard secrets (wrong second-factor codes, wrong current passwords) must not be
 bypassed by an outage: code that reads them does so inside :func:`strict`, where an unreachable
@@ -24,9 +27,12 @@ a revoked session must not come back from a cache that missed the deletion while
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from contextvars import ContextVar
 from urllib.parse import urlsplit
@@ -34,6 +40,7 @@ from urllib.parse import urlsplit
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.backoff import NoBackoff
+from redis.connection import Connection
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
@@ -45,6 +52,10 @@ logger = logging.getLogger(__name__)
 SOCKET_TIMEOUT_SECONDS = 0.5
 # After a failure, calls skip Redis for this long: one request per interval pays the timeout.
 RETRY_AFTER_SECONDS = 5.0
+RESOLVE_TIMEOUT_SECONDS = 1.0
+# Name lookups run here, so that a request stops waiting for one after RESOLVE_TIMEOUT_SECONDS
+# (a lookup cannot be interrupted; a slow one finishes in the background).
+_resolver = ThreadPoolExecutor(max_workers=4, thread_name_prefix="cache-dns")
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 # One retry on a fresh connection, at once: a pooled connection that Redis closed (a restart)
 # fails its first command; the backoff of redis-py's default (up to 10 s) would stall requests.
@@ -65,6 +76,28 @@ def strict() -> Iterator[None]:
         yield
     finally:
         _strict.reset(token)
+
+
+class _BoundedLookupConnection(Connection):
+    """redis-py's TCP connection, giving up when its host's name does not resolve in time."""
+
+    # host -> time.monotonic() until which it is known not to resolve: the retry of the same
+    # call (and the other threads) fail at once instead of waiting once more.
+    _unresolved: dict[str, float] = {}
+
+    def _connect(self):
+        if time.monotonic() < self._unresolved.get(self.host, 0.0):
+            raise RedisTimeoutError(f"{self.host} did not resolve a moment ago")
+        lookup = _resolver.submit(socket.getaddrinfo, self.host, self.port, 0, socket.SOCK_STREAM)
+        try:
+            lookup.result(timeout=RESOLVE_TIMEOUT_SECONDS)
+        except FutureTimeout:
+            self._unresolved[self.host] = time.monotonic() + RETRY_AFTER_SECONDS
+            raise RedisTimeoutError(
+                f"{self.host} did not resolve within {RESOLVE_TIMEOUT_SECONDS} s"
+            ) from None
+        # Resolved in time: the connection looks the name up again, as quickly.
+        return super()._connect()
 
 
 class _Client(RedisCacheClient):
@@ -89,17 +122,17 @@ class ResilientRedisCache(RedisCache):
             "retry": _RETRY,
             **self._options,
         }
+        if "pool_class" not in self._options and all(
+            s.startswith("redis://") for s in self._servers
+        ):
+            # Plain TCP (not TLS, not Sentinel, whose pools bring their own connections).
+            self._options.setdefault("connection_class", _BoundedLookupConnection)
         self._where = ", ".join(urlsplit(s).netloc.rpartition("@")[2] for s in self._servers)
         self._lock = threading.Lock()
         self._down_until = 0.0  # time.monotonic() before which Redis is not asked
         self._down = False
 
     # --- the outage state -------------------------------------------------------------------
-
-    @property
-    def available(self) -> bool:
-        """False while the last call found Redis unreachable (for RETRY_AFTER_SECONDS)."""
-        return not self._down or time.monotonic() >= self._down_until
 
     def _call(self, miss, method, *args):
         if self._down and time.monotonic() < self._down_until:

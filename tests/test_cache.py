@@ -236,3 +236,30 @@ def test_counters_that_guard_secrets_fail_closed_while_redis_is_down(cache_redis
     assert change.status_code == 429, change.content[:300]
     person.refresh_from_db()
     assert person.check_password("correct horse battery")
+
+
+@pytest.mark.django_db
+def test_a_redis_host_whose_name_does_not_resolve_in_time_costs_a_request_a_second(monkeypatch):
+    """compose: once the redis container is stopped, looking its name up took 20 s, which no
+    socket timeout bounds (measured in the stack test). Name lookups that hang are simulated
+    here: socket.getaddrinfo of that one name sleeps as a resolver waiting for an answer would."""
+    real_getaddrinfo = socket.getaddrinfo
+
+    def slow_lookup(host, *args, **kwargs):
+        if host == "redis-stopped.test":
+            time.sleep(6)
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow_lookup)
+    media = MediaFactory()
+    url = f"/api/v1/media/{media.friendly_token}"
+    configured = {**settings.CACHES["default"], "LOCATION": "redis://redis-stopped.test:6379/0"}
+    with override_settings(CACHES={"default": configured}):
+        anonymous = APIClient()
+        times = []
+        for _ in range(4):
+            response, took = timed_get(anonymous, url)
+            assert response.status_code == 200
+            times.append(took)
+    assert max(times) < 1.8, times  # one lookup of at most RESOLVE_TIMEOUT_SECONDS
