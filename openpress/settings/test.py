@@ -62,9 +62,7 @@ DEBUG = False
 ALLOWED_HOSTS = ["*"]
 DATABASES = {"default": database_from_url(_DB_URL)}
 DATABASES["default"]["CONN_MAX_AGE"] = 0
-CACHES = {
-    "default": {"BACKEND": "openpress.cache.ResilientRedisCache", "LOCATION": REDIS_URL}
-}
+CACHES = {"default": {"BACKEND": "openpress.cache.ResilientRedisCache", "LOCATION": REDIS_URL}}
 CELERY_BROKER_URL = REDIS_URL
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
