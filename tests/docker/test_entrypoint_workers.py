@@ -2,12 +2,14 @@
 
 A node's core count is what `nproc` prints inside a container (it ignores the CPU limit); here a
 `nproc` on PATH prints 16, as on a 16-core node, and a `celery` on PATH prints the command line
-it was given instead of starting a worker. The script waits for the real test database first.
+it was given instead of starting a worker. The script waits for the real test database first:
+the one pytest-django made: the database DATABASE_URL names need not exist (in CI it does not).
 """
 
 import os
 import subprocess
 import sys
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -19,13 +21,22 @@ ENTRYPOINT = ROOT / "docker" / "entrypoint.sh"
 
 
 @pytest.fixture
-def node_of_16(tmp_path) -> Path:
+def test_database_url(db) -> str:
+    from django.db import connection
+
+    name = connection.settings_dict["NAME"]
+    return urllib.parse.urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{name}").geturl()
+
+
+@pytest.fixture
+def node_of_16(tmp_path, test_database_url, monkeypatch) -> Path:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "nproc").write_text("#!/bin/sh\necho 16\n")
     (bin_dir / "celery").write_text('#!/bin/sh\necho "celery $*"\n')
     for stub in bin_dir.iterdir():
         stub.chmod(0o755)
+    monkeypatch.setenv("DATABASE_URL", test_database_url)
     return bin_dir
 
 
