@@ -21,32 +21,15 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 
+from media_app.storage import (  # noqa: F401 - names live in media_app.storage
+    encoded_prefix,
+    hls_prefix,
+    local_storage,
+    storage_path,
+    work_prefix,
+)
+
 SCRATCH_PREFIX = "openpress-enc-"
-
-
-def encoded_prefix(uid_hex: str) -> str:
-    return f"encoded/{uid_hex}"
-
-
-def hls_prefix(uid_hex: str, run: str) -> str:
-    return f"encoded/{uid_hex}/hls/{run}"
-
-
-def work_prefix(uid_hex: str, run: str) -> str:
-    return f"encoded/{uid_hex}/work/{run}"
-
-
-def local_storage() -> bool:
-    try:
-        default_storage.path("x")
-    except NotImplementedError:
-        return False
-    return True
-
-
-def storage_path(name: str) -> str:
-    """Absolute path of a storage name (filesystem storage only)."""
-    return default_storage.path(name)
 
 
 @contextlib.contextmanager

@@ -13,6 +13,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from media_app import storage
 from media_app.models import Category, Media, Tag
 from media_app.services.errors import MediaRejected, NotAllowed, ServiceError
 from media_app.services.quotas import upload_quota_check
@@ -106,7 +107,7 @@ def media_create(
 
     uid = uuid.uuid4()
     # The stored name is ours: the client's file name only ever becomes a cleaned-up title.
-    name = f"original/{uid.hex[:2]}/{uid.hex}.{extension}"
+    name = storage.original_name(uid, extension)
     stored = default_storage.save(name, uploaded_file)
     new_state, reviewed = _initial_state(user=user, requested=state)
     try:
@@ -267,7 +268,7 @@ def media_delete(*, media: Media, by) -> None:
     from media_app.services.storage import media_files_delete
 
     names = media_files_names(media)
-    prefix = f"encoded/{media.uid.hex}/"
+    prefix = storage.encoded_prefix(media.uid.hex) + "/"
     with transaction.atomic():
         media.delete()
         transaction.on_commit(lambda: media_files_delete(names=names, prefix=prefix))
