@@ -2,7 +2,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.factories import MediaFactory, UserFactory
-from tests.s3 import s3_bucket, s3_server  # noqa: F401 - fixtures: a real S3 server
+from tests.s3 import s3_bucket, s3_media, s3_server  # noqa: F401 - fixtures: a real S3 server
 
 
 def _reapply_data_migrations() -> None:

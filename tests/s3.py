@@ -176,3 +176,30 @@ def s3_bucket(s3_server) -> Iterator[str]:
     finally:
         empty_bucket(client, name)
         client.delete_bucket(Bucket=name)
+
+
+@pytest.fixture
+def s3_media(settings, s3_server, s3_bucket) -> Iterator[S3Server]:
+    """This test runs in S3 mode: ``AWS_*`` settings point at the session's bucket and
+    ``default_storage`` is the S3 storage (Django resets it when ``STORAGES`` changes). The
+    bucket is emptied afterwards, so each test starts with no objects."""
+    from openpress.settings.base import storage_backends
+
+    settings.AWS_STORAGE_BUCKET_NAME = s3_bucket
+    settings.AWS_S3_ENDPOINT_URL = s3_server.endpoint
+    settings.AWS_ACCESS_KEY_ID = s3_server.access_key
+    settings.AWS_SECRET_ACCESS_KEY = s3_server.secret_key
+    settings.AWS_S3_REGION_NAME = s3_server.region
+    settings.STORAGES = storage_backends(
+        bucket=s3_bucket,
+        endpoint_url=s3_server.endpoint,
+        access_key=s3_server.access_key,
+        secret_key=s3_server.secret_key,
+        region=s3_server.region,
+        addressing_style="path",
+        link_seconds=settings.MEDIA_LINK_SECONDS,
+    )
+    try:
+        yield s3_server
+    finally:
+        empty_bucket(s3_server.client(), s3_bucket)
