@@ -5,6 +5,32 @@ from tests.factories import MediaFactory, UserFactory
 from tests.s3 import s3_bucket, s3_media, s3_server  # noqa: F401 - fixtures: a real S3 server
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _suite_bucket():
+    """In S3 mode (`make test-s3`) the suite's bucket exists for the session and is emptied and
+    removed at its end; in filesystem mode nothing happens."""
+    from django.conf import settings
+
+    if settings.TEST_STORAGE != "s3":
+        yield
+        return
+    from tests.s3 import S3Server, empty_bucket
+
+    server = S3Server(
+        settings.AWS_S3_ENDPOINT_URL, settings.AWS_ACCESS_KEY_ID, settings.AWS_SECRET_ACCESS_KEY
+    )
+    client, bucket = server.client(), settings.AWS_STORAGE_BUCKET_NAME
+    try:
+        client.create_bucket(Bucket=bucket)
+    except client.exceptions.BucketAlreadyOwnedByYou:
+        empty_bucket(client, bucket)
+    try:
+        yield
+    finally:
+        empty_bucket(client, bucket)
+        client.delete_bucket(Bucket=bucket)
+
+
 def _reapply_data_migrations() -> None:
     """Run every RunPython of media_app's migrations again, against the current models.
 

@@ -25,6 +25,7 @@ def test_names_are_ours_and_refuse_what_is_not_a_name():
         storage.subtitle_name(uid.hex, "../en")
 
 
+@pytest.mark.filesystem
 def test_filesystem_is_the_default_mode():
     assert not storage.s3_mode()
     assert storage.local_storage()
@@ -39,7 +40,15 @@ def test_the_s3_media_fixture_puts_files_in_the_real_bucket(s3_media, s3_bucket)
     assert storage.bucket_name() == s3_bucket
 
 
+@pytest.mark.filesystem
 def test_after_an_s3_test_the_next_one_is_on_the_filesystem_again():
     # Runs after the test above (file order): the settings fixture put STORAGES back.
     assert not storage.s3_mode()
     assert storage.local_storage()
+
+
+def test_the_suite_runs_in_the_mode_make_asked_for(settings):
+    # `make test` runs on the filesystem, `make test-s3` in the bucket: each run checks it is
+    # really in its mode (so a broken switch cannot make the S3 run a second filesystem run).
+    assert storage.s3_mode() == (settings.TEST_STORAGE == "s3")
+    assert storage.local_storage() == (settings.TEST_STORAGE == "filesystem")
