@@ -2,6 +2,7 @@ from media_app.models.api_tokens import ApiToken
 from media_app.models.encoding_lease import EncodingLease
 from media_app.models.media import Category, EncodeProfile, Encoding, Media, Tag
 from media_app.models.social import Comment, MediaAction, Playlist, PlaylistMedia
+from media_app.models.storage_migration import StorageCopy
 from media_app.models.uploads import ResumableUpload
 from media_app.models.users import JournalistVerification, User
 
@@ -18,6 +19,7 @@ __all__ = (
     "Playlist",
     "PlaylistMedia",
     "ResumableUpload",
+    "StorageCopy",
     "Tag",
     "User",
 )
