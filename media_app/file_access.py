@@ -37,6 +37,7 @@ from django.http import (
     Http404,
     HttpResponse,
     HttpResponseNotModified,
+    HttpResponseRedirect,
     StreamingHttpResponse,
 )
 from django.utils._os import safe_join
@@ -46,10 +47,12 @@ from django.views.static import was_modified_since
 from rest_framework.authentication import BasicAuthentication
 from rest_framework.exceptions import APIException
 
+from media_app import delivery
 from media_app.api.authentication import ApiTokenAuthentication
 from media_app.models import Media
 from media_app.selectors.media import ORIGINAL_RULE_FIELDS, media_visible_q, original_allowed
-from media_app.services.signing import Verdict, link_verdict
+from media_app.services.signing import SIGNED_NAME, Verdict, link_verdict
+from media_app.storage import s3_mode
 
 # How long a "public" verdict may be reused by nginx: the delay before a media made private stops
 # being served to people who could no longer see it.
@@ -261,6 +264,17 @@ def _signed_cache_control(name: str) -> str:
     return next((cc for ext, cc in _SIGNED_CACHE if name.endswith(ext)), "private, max-age=3600")
 
 
+def _from_bucket(request, name: str, *, public: bool, expires_at: int | None):
+    """S3 mode, once the checks above have passed: a playlist rewritten as the delivery view
+    does it, any other file a redirect to its presigned URL (public: the long-lived one;
+    otherwise dying with the link). Nothing of the bucket is ever answered unsigned."""
+    if name.endswith(".m3u8"):
+        return delivery.playlist_response(request, name, public=public, expires_at=expires_at)
+    response = HttpResponseRedirect(delivery.object_url(name, public=public, expires_at=expires_at))
+    response["Cache-Control"] = "public, max-age=60" if public else "private, no-store"
+    return response
+
+
 @require_safe
 def serve_media_file(request, path: str):
     """Media files served by Django itself, where no nginx stands in front (``make run``, the
@@ -275,6 +289,9 @@ def serve_media_file(request, path: str):
             return HttpResponse("This link has expired.\n", status=410, content_type="text/plain")
         if verdict is not Verdict.VALID:
             return HttpResponse("Forbidden.\n", status=403, content_type="text/plain")
+        if s3_mode():
+            expires_at = int(SIGNED_NAME.match(path).group("expires"))
+            return _from_bucket(request, name, public=False, expires_at=expires_at)
         return _file_response(request, name, _signed_cache_control(name))
     if path.startswith("userlogos/"):
         scope = "public"
@@ -282,6 +299,8 @@ def serve_media_file(request, path: str):
         scope = media_file_scope(request, f"/media/{path}")
     if scope is None:
         raise Http404("Not found.")
+    if s3_mode():
+        return _from_bucket(request, path, public=scope == "public", expires_at=None)
     return _file_response(
         request, path, "public, max-age=60" if scope == "public" else "private, no-store"
     )

@@ -4,10 +4,12 @@ from allauth.account import views as account_views
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
-from media_app import views, views_accounts, views_tokens
+from media_app import delivery, views, views_accounts, views_tokens
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # S3 mode: playlists rewritten with presigned segment URLs (media_app/delivery.py).
+    re_path(r"^stream/(?P<path>.+)$", delivery.playlist_view, name="media-playlist"),
     re_path(r"^view/?$", views.view_media, name="view"),
     re_path(r"^embed/?$", views.embed_media, name="embed"),
     re_path(r"^upload/?$", views.upload, name="upload"),

@@ -224,6 +224,13 @@ VARIABLES: tuple[Var, ...] = (
         group="object-storage",
     ),
     Var(
+        "MEDIA_PUBLIC_LINK_SECONDS",
+        "604800",
+        "S3 mode: how long the presigned URLs of public media's files live (7 days, SigV4's "
+        "longest); temporary credentials (IAM role, IRSA) end them sooner (docs/security.md).",
+        group="object-storage",
+    ),
+    Var(
         "AWS_S3_CREATE_BUCKET",
         "false",
         "true: a missing bucket is created at start-up (development); false: start-up stops "

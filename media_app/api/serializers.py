@@ -20,10 +20,12 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from media_app import delivery
 from media_app.encoding.lease import hls_is_servable
 from media_app.models import Category, Comment, EncodeProfile, Media, Tag
 from media_app.selectors.media import original_allowed, user_can_edit_media
 from media_app.services.signing import needs_signed_links, signed_name
+from media_app.storage import s3_mode
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +60,10 @@ def file_url(name: str | None, media: Media | Mapping | None = None) -> str | No
     """
     if not name:
         return None
+    if s3_mode():
+        # Presigned URLs (media_app/delivery.py); a file with no media is public (a listing's
+        # thumbnail: listable media only).
+        return delivery.file_url(name, public=media is None or not needs_signed_links(media))
     if media is not None and needs_signed_links(media):
         name = signed_name(name)
     return default_storage.url(name)
@@ -80,6 +86,8 @@ def user_thumbnail(user) -> str:
 
 def logo_path(name: str | None) -> str:
     """Path of the user picture stored as ``name``, else the default avatar."""
+    if name and s3_mode():
+        return delivery.file_url(name, public=True)
     return default_storage.url(name) if name else _default_user_thumbnail()
 
 
@@ -298,11 +306,18 @@ def hls_playlists(master_name: str, media: Media | None = None) -> dict[str, str
     step with whatever layout the encoder writes.
     """
     try:
-        with default_storage.open(master_name, "rb") as fh:
-            text = fh.read(65536).decode("utf-8", "replace")
+        if s3_mode():
+            # One GET (S3Storage.open would HEAD first).
+            data = delivery.read_object(master_name, 65536)
+            if data is None:
+                raise FileNotFoundError(master_name)
+        else:
+            with default_storage.open(master_name, "rb") as fh:
+                data = fh.read(65536)
     except OSError:
         logger.warning("master playlist %s is missing", master_name)
         return {}
+    text = data.decode("utf-8", "replace")
     base = posixpath.dirname(master_name)
     found: dict[str, str] = {}
     lines = [line.strip() for line in text.splitlines()]
@@ -499,7 +514,11 @@ class SingleMediaSerializer(_MediaLinks):
         name = obj.media_file.name or None
         if not name or not original_allowed(user=viewer, media=obj):
             return None
-        if original_allowed(user=None, media=obj):
+        public = original_allowed(user=None, media=obj)
+        if s3_mode():
+            # The object's real name, presigned (never the signed-link path: no such object).
+            return delivery.file_url(name, public=public)
+        if public:
             return default_storage.url(name)
         return default_storage.url(signed_name(name))
 

@@ -240,8 +240,11 @@ AWS_S3_CREATE_BUCKET = as_bool(setting("AWS_S3_CREATE_BUCKET"))
 # S3 mode is half built (issue 14): the storage check refuses a bucket unless this is True,
 # which only openpress/settings/test.py sets; no environment variable can.
 STORAGE_ALLOW_UNFINISHED_S3 = False
-# Where a CDN or proxy serves public media's objects in S3 mode; not used yet (docs/storage.md).
+# Where a caching proxy or CDN serves public media's objects in S3 mode: it replaces the scheme and
+# host of their presigned URLs (media_app/delivery.py, docs/security.md).
 MEDIA_PUBLIC_BASE_URL = setting("MEDIA_PUBLIC_BASE_URL")
+# S3 mode: lifetime of public media's presigned URLs (media_app/delivery.py), at most 7 days.
+MEDIA_PUBLIC_LINK_SECONDS = int(setting("MEDIA_PUBLIC_LINK_SECONDS"))
 if MEDIA_PUBLIC_BASE_URL and not re.fullmatch(r"https?://[^/\s]+/(\S*/)?", MEDIA_PUBLIC_BASE_URL):
     raise ImproperlyConfigured(
         "MEDIA_PUBLIC_BASE_URL must be an http(s) URL ending in '/', "
