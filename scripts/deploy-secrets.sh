@@ -18,6 +18,13 @@
 #
 # prod has no POSTGRES_PASSWORD or DATABASE_URL: CloudNativePG generates the database password
 # and the app reads its DATABASE_URL from the operator's Secret openpress-db-app.
+#
+# prod keeps media in a bucket (deploy/components/s3-storage). Its key pair is not ours to make
+# up: given in the environment, both or neither,
+#   AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... scripts/deploy-secrets.sh prod --apply
+# writes them into the file (replacing older ones: that is how they are rotated). Without them
+# the Secret has no key pair and the pods use boto3's own chain (an IAM role for the service
+# account). deploy/overlays/prod/secrets.env.example lists every key.
 set -eu
 NAMESPACE=${NAMESPACE:-openpress}
 SECRET=openpress-secrets
@@ -84,6 +91,19 @@ if [ -e "$file" ] && [ -z "$force" ]; then
 else
     mv "$file.tmp" "$file"
     say "wrote $file"
+fi
+
+if [ "$overlay" = prod ] && [ -n "${AWS_ACCESS_KEY_ID:-}${AWS_SECRET_ACCESS_KEY:-}" ]; then
+    if [ -z "${AWS_ACCESS_KEY_ID:-}" ] || [ -z "${AWS_SECRET_ACCESS_KEY:-}" ]; then
+        echo "scripts/deploy-secrets.sh: give both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY," \
+            "or neither (an IAM role)" >&2
+        exit 64
+    fi
+    grep -v -e '^AWS_ACCESS_KEY_ID=' -e '^AWS_SECRET_ACCESS_KEY=' "$file" >"$file.tmp" || true
+    printf 'AWS_ACCESS_KEY_ID=%s\nAWS_SECRET_ACCESS_KEY=%s\n' "$AWS_ACCESS_KEY_ID" \
+        "$AWS_SECRET_ACCESS_KEY" >>"$file.tmp"
+    mv "$file.tmp" "$file"
+    say "set AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY in $file (the media bucket's key pair)"
 fi
 
 manifest() {

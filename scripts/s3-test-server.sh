@@ -35,8 +35,9 @@
 #             DIR is unusable (start says so; rm -rf DIR). Fastest start.
 # A full store makes writes hang (Ceph blocks, it does not fail): size it above the
 # data a test suite writes; deleted objects are freed by radosgw's GC after ~1-2 min.
-# Other env: S3_ACCESS_KEY / S3_SECRET_KEY choose the keys at the first start (else
-# random, kept in DIR/s3-keys); S3_RGW_MON_PORT (default: first free from
+# Other env: S3_RGW_ADDR, the address radosgw listens on (default 127.0.0.1; 0.0.0.0 in
+# the container of compose's s3 profile, docker/s3). S3_ACCESS_KEY / S3_SECRET_KEY choose
+# the keys at the first start (else random, kept in DIR/s3-keys); S3_RGW_MON_PORT (default: first free from
 # 20000 + PORT % 10000). The OSD takes 4 ports in 6800-7300 (Ceph's default range).
 # Clients: path-style addressing, any region name (use us-east-1). boto3 >= 1.36 works
 # with its defaults over this plain-http endpoint; behind TLS it needs
@@ -209,7 +210,7 @@ osd_op_num_shards = 2
 osd_op_num_threads_per_shard = 1
 
 [client]
-rgw_frontends = beast endpoint=127.0.0.1:$PORT
+rgw_frontends = beast endpoint=$ADDR:$PORT
 rgw_data = $D/rgw
 rgw_thread_pool_size = 32
 rgw_enable_ops_log = false
@@ -228,8 +229,8 @@ do_start() {
     # the radosgw port may change between starts of a DIR
     if [ -z "$(pid_of rgw)" ]; then
         port_busy "$PORT" && die "port $PORT is already in use"
-        sed -i "s|^rgw_frontends = .*|rgw_frontends = beast endpoint=127.0.0.1:$PORT|" "$CONF"
-    elif ! grep -q "endpoint=127.0.0.1:$PORT\$" "$CONF"; then
+        sed -i "s|^rgw_frontends = .*|rgw_frontends = beast endpoint=$ADDR:$PORT|" "$CONF"
+    elif ! grep -q "endpoint=$ADDR:$PORT\$" "$CONF"; then
         die "radosgw of $D is running on another port; stop it first"
     fi
 
@@ -331,6 +332,7 @@ CMD="$1"
 case "$2" in /*) ;; *) set -- "$1" "$PWD/$2" "${@:3}" ;; esac
 D="${2%/}"
 CONF="$D/ceph.conf"
+ADDR="${S3_RGW_ADDR:-127.0.0.1}"
 case "$CMD" in
     start)
         [ $# -eq 3 ] || usage

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Start nginx with the OpenPress configuration: fill in the values taken from the environment
-# (the upload limit in bytes, the key of signed media links and the trusted proxies in front,
-# all declared in openpress/config.py), test the result, run nginx.
+# (the upload limit in bytes, the key of signed media links, the trusted proxies in front and
+# whether media are in a bucket, all declared in openpress/config.py), test the result, run nginx.
 #
 #   start.sh                          render into /etc/nginx/conf.d/default.conf, then run nginx
 #   start.sh --render TEMPLATE OUT    only render (the tests use it with a real nginx binary)
@@ -44,12 +44,17 @@ for range in $(printf '%s' "${TRUSTED_PROXY_RANGES:-}" | tr ',' ' '); do
 done
 [ -n "$ranges" ] && real_ip_from=${ranges# }
 [ -n "$geo" ] || geo=" # none: TRUSTED_PROXY_RANGES is empty"
+# Where media live (openpress/config.py): a bucket named means S3 mode, where nginx has no media
+# volume and hands /media/ to the app (snippets/media-s3.conf); otherwise the volume.
+storage=filesystem
+[ -n "${AWS_STORAGE_BUCKET_NAME:-}" ] && storage=s3
 # A subshell: the umask that keeps the key's file private must not reach nginx (its workers
 # could no longer open the cache folders the master creates).
 render() (
     umask 077
     sed -e "s/@UPLOAD_MAX_SIZE@/$limit/" -e "s/@MEDIA_LINK_SECRET@/$secret/" \
-        -e "s|@REAL_IP_FROM@|$real_ip_from|" -e "s|@TRUSTED_PROXY_GEO@|${geo# }|" "$1" >"$2"
+        -e "s|@REAL_IP_FROM@|$real_ip_from|" -e "s|@TRUSTED_PROXY_GEO@|${geo# }|" \
+        -e "s/@MEDIA_STORAGE@/$storage/" "$1" >"$2"
 )
 if [ "${1:-}" = "--render" ]; then
     render "$2" "$3"

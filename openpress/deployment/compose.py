@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from openpress.deployment.model import Description, Probe, Role
-from openpress.deployment.topology import BUILD_ARGS
-from openpress.deployment.yamltext import dump
+from openpress.deployment.model import Description, Env, Probe, Role
+from openpress.deployment.topology import BUILD_ARGS, S3_COMPOSE_OVERRIDES, S3_NGINX_ENV
+from openpress.deployment.yamltext import Override, dump
 
 HEADER = """\
 OpenPress, the whole stack: `docker compose up -d` from the repository root (docs/containers.md).
@@ -21,7 +21,7 @@ def _image(role: Role) -> str:
 def _build(role: Role) -> dict[str, Any]:
     return {
         "context": ".",
-        "dockerfile": "docker/Dockerfile",
+        "dockerfile": role.image.dockerfile,
         "target": role.image.build_target,
         "network": "host",
         "args": {name: f"${{{name}:-{default}}}" for name, default in BUILD_ARGS},
@@ -121,3 +121,54 @@ def render(desc: Description) -> str:
         "volumes": {v.name: None for v in desc.volumes},
     }
     return dump(document, header=HEADER)
+
+
+S3_HEADER = """\
+OpenPress with media in an S3-compatible bucket (issue 14, docs/storage.md), on top of
+docker-compose.yml:
+  docker compose -f docker-compose.yml -f docker-compose.s3.yml --profile s3 up -d
+The profile `s3` adds a server of its own (Ceph RGW, docker/s3) and a one-shot service that
+creates the bucket with its CORS and lifecycle rules. Without the profile the app uses the bucket
+that AWS_S3_ENDPOINT_URL and AWS_STORAGE_BUCKET_NAME in .env name (AWS S3, Garage, ...).
+No app service and not nginx mounts the media volume here: workers keep their work in scratch.
+Rendered from openpress/deployment (topology.S3_ENV, S3_ROLES); change it there."""
+
+
+def s3_environment(role: Role, s3_env: tuple[Env, ...]) -> dict[str, str]:
+    """What S3 mode adds to a role's environment: every S3 variable for the app roles, whether
+    a bucket is set for nginx (docker/nginx/start.sh)."""
+    if role.image.role_entrypoint:
+        return {e.name: S3_COMPOSE_OVERRIDES.get(e.name, e.value) for e in s3_env}
+    return {e.name: e.value for e in s3_env if e.name in S3_NGINX_ENV}
+
+
+def render_s3(desc: Description, s3: Description, s3_env: tuple[Env, ...]) -> str:
+    """docker-compose.s3.yml: the profile's services, and what S3 mode changes in the others."""
+    services: dict[str, Any] = {}
+    built: set[str] = set()
+    for role in s3.roles:
+        svc = {"profiles": ["s3"], **service(role)}
+        if role.image.key in built:
+            svc.pop("build", None)  # one build per image: the first service that runs it
+        built.add(role.image.key)
+        services[role.name] = svc
+    for role in desc.roles:
+        if role.kind == "backing":
+            continue
+        svc: dict[str, Any] = {}
+        env = s3_environment(role, s3_env)
+        if env:
+            svc["environment"] = env
+        if any(m.volume == "media" for m in role.mounts):
+            kept = [v for v in service(role).get("volumes", []) if not v.startswith("media:")]
+            svc["volumes"] = Override(kept)
+        if role.name == "migrate":
+            # The bucket exists before anything starts (everything waits for migrate). Not
+            # required: without the profile the bucket is someone else's (AWS, Garage...).
+            svc["depends_on"] = {
+                "s3-setup": {"condition": "service_completed_successfully", "required": False}
+            }
+        if svc:
+            services[role.name] = svc
+    document = {"services": services, "volumes": {v.name: None for v in s3.volumes}}
+    return dump(document, header=S3_HEADER)

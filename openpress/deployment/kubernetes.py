@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from openpress import config
-from openpress.deployment.model import Description, Probe, Role, resolve
-from openpress.deployment.topology import REDIS_SETTINGS
+from openpress.deployment.model import Description, Env, Probe, Role, resolve
+from openpress.deployment.topology import REDIS_SETTINGS, S3_NGINX_ENV
 from openpress.deployment.yamltext import dump
 
 SECRET = "openpress-secrets"  # noqa: S105 - the name of the Secret, not a value
@@ -666,3 +666,107 @@ def render(desc: Description) -> dict[str, str]:
         "alone; the overlays add the secrets (docs/deploy.md).",
     )
     return files
+
+
+def _s3_env(envs: tuple[Env, ...]) -> list[dict[str, Any]]:
+    """The S3 variables as references. The overlay names the bucket in its ConfigMap (a pod whose
+    ConfigMap lacks it does not start, rather than write media into a container's own disk);
+    the others may be absent (config.py's defaults apply), and so may both keys: boto3 then finds
+    its own credentials (an IAM role for the service account), as with both variables empty."""
+    out: list[dict[str, Any]] = []
+    for env in envs:
+        if env.from_secrets:
+            ref = {"secretKeyRef": {"name": SECRET, "key": env.from_secrets, "optional": True}}
+        else:
+            ref = {"configMapKeyRef": {"name": CONFIG, "key": env.name}}
+            if env.name != "AWS_STORAGE_BUCKET_NAME":
+                ref["configMapKeyRef"]["optional"] = True
+        out.append({"name": env.name, "valueFrom": ref})
+    return out
+
+
+def _s3_patches(role: Role, s3_env: tuple[Env, ...]) -> list[dict[str, Any]]:
+    """Two patches of a Deployment: a strategic merge that takes the media volume and its mounts
+    out of the pod, and JSON operations that append the S3 variables (a strategic merge would put
+    them first, and the overlays' JSON patches address the base's variables by index)."""
+    app = role.image.role_entrypoint
+    env = _s3_env(s3_env if app else tuple(e for e in s3_env if e.name in S3_NGINX_ENV))
+    no_media = [
+        {"mountPath": m.path, "$patch": "delete"} for m in role.mounts if m.volume == "media"
+    ]
+    spec: dict[str, Any] = {
+        "securityContext": {"fsGroupChangePolicy": None},
+        "containers": [{"name": role.name, "volumeMounts": no_media}],
+        "volumes": [{"name": "media", "$patch": "delete"}],
+    }
+    containers = ["containers"]
+    if app:
+        # The init container only waits for the migrations: there is no volume to check.
+        spec["initContainers"] = [
+            {
+                "name": "wait-for-migrations",
+                "command": ["/bin/sh", "-ec", WAIT_FOR_MIGRATIONS],
+                "volumeMounts": no_media,
+            }
+        ]
+        containers.append("initContainers")
+    merge = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": role.name},
+        "spec": {"template": {"spec": spec}},
+    }
+    names = {"containers": role.name, "initContainers": "wait-for-migrations"}
+    ops: list[dict[str, Any]] = []
+    for which in containers:
+        path = f"/spec/template/spec/{which}/0"
+        ops.append({"op": "test", "path": f"{path}/name", "value": names[which]})
+        ops += [{"op": "add", "path": f"{path}/env/-", "value": e} for e in env]
+    target = {"kind": "Deployment", "name": role.name}
+    return [
+        {"patch": _patch_text(merge)},
+        {"target": target, "patch": _patch_text(ops)},
+    ]
+
+
+def _patch_text(patch: Any) -> str:
+    """A patch as kustomize reads it inline: YAML without our generated line."""
+    return dump(patch).split("\n---\n", 1)[1]
+
+
+S3_COMPONENT_HEADER = """\
+deploy/components/s3-storage: media in an S3-compatible bucket (issue 14, docs/deploy.md).
+No PersistentVolumeClaim for media and no pod mounting one: the app roles get the S3 variables
+(the bucket and server in the ConfigMap, which the overlay's configMapGenerator sets; the keys
+AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the Secret openpress-secrets, or neither for an
+IAM role), workers keep their work in their scratch emptyDir (sizeLimit from UPLOAD_MAX_SIZE),
+and nginx sends /media/ to the app, which answers with presigned URLs and signed playlists.
+The migrate Job writes no media and keeps its literal values (kubernetes.job): not patched."""
+
+
+def s3_component(desc: Description, s3_env: tuple[Env, ...]) -> str:
+    """deploy/components/s3-storage/kustomization.yaml."""
+    patches: list[dict[str, Any]] = []
+    shared = [v for v in desc.volumes if v.access == "ReadWriteMany"]
+    for volume in shared:
+        claim = {
+            "$patch": "delete",
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {"name": volume.name},
+        }
+        patches.append({"patch": _patch_text(claim)})
+    for role in desc.roles:
+        if role.kind != "deployment":
+            continue
+        if not any(m.volume == "media" for m in role.mounts):
+            continue
+        patches += _s3_patches(role, s3_env)
+    # No configMapGenerator here: a component's merge runs after the overlay's and would undo
+    # the overlay's values. The overlay sets AWS_STORAGE_BUCKET_NAME (required) and the rest.
+    component = {
+        "apiVersion": "kustomize.config.k8s.io/v1alpha1",
+        "kind": "Component",
+        "patches": patches,
+    }
+    return dump(component, header=S3_COMPONENT_HEADER)

@@ -43,6 +43,7 @@ class Image:
     knob: str  # compose variable that overrides the whole reference
     build_target: str | None = None  # a docker/Dockerfile target; None: pulled, never built
     role_entrypoint: bool = False  # docker/entrypoint.sh ROLE: every role must name one
+    dockerfile: str = "docker/Dockerfile"
 
     @property
     def reference(self) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from openpress.deployment import compose, kubernetes
 from openpress.deployment.model import Description, check
-from openpress.deployment.topology import OPENPRESS
+from openpress.deployment.topology import OPENPRESS, S3_DESCRIPTION, S3_ENV
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -23,12 +23,18 @@ class Targets:
     compose: str = "docker-compose.yml"
     base: str = "deploy/base"
     namespace: str = "deploy/namespace.yaml"
+    # S3 mode (issue 14): compose's s3 file and the Kubernetes component the prod overlay uses.
+    compose_s3: str = "docker-compose.s3.yml"
+    s3_component: str = "deploy/components/s3-storage/kustomization.yaml"
 
 
 def render(desc: Description = OPENPRESS, targets: Targets = Targets()) -> dict[str, str]:
     """Relative path -> text of every generated file. Raises DescriptionError on a bad one."""
     check(desc)
+    check(S3_DESCRIPTION)
     files = {targets.compose: compose.render(desc), targets.namespace: kubernetes.namespace(desc)}
+    files[targets.compose_s3] = compose.render_s3(desc, S3_DESCRIPTION, S3_ENV)
+    files[targets.s3_component] = kubernetes.s3_component(desc, S3_ENV)
     for name, text in kubernetes.render(desc).items():
         files[f"{targets.base}/{name}"] = text
     return files

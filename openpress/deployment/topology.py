@@ -437,3 +437,112 @@ OPENPRESS = Description(
         ),
     ),
 )
+
+
+# --- S3 mode (issue 14): compose's `s3` profile and the Kubernetes component s3-storage ------
+# Both render from these, so the two name the same variables. In S3 mode no app role and not
+# nginx mounts the media volume: media live in the bucket, the encoders keep their work in their
+# own scratch (the emptyDirs above, sized from UPLOAD_MAX_SIZE), and nginx hands /media/ to the
+# app (presigned URLs, signed playlists: docs/storage.md).
+S3_BUCKET = "openpress-media"
+# The compose profile's own server (docker/s3): Ceph's RADOS Gateway from Debian's packages, the
+# same server the test suite runs (scripts/s3-test-server.sh). docs/storage.md says why not
+# Garage, SeaweedFS or MinIO.
+S3_PORT = 7480
+S3_COMPOSE_ENDPOINT = f"http://s3:{S3_PORT}"
+_S3_KEY_HELP = "set it in .env (docs/storage.md)"
+S3_ENV = (
+    Env("AWS_STORAGE_BUCKET_NAME", f"${{AWS_STORAGE_BUCKET_NAME:-{S3_BUCKET}}}"),
+    # Empty: Amazon S3 itself (Kubernetes; the overlay names another server). compose's profile
+    # points it at its own server (S3_COMPOSE_OVERRIDES).
+    Env("AWS_S3_ENDPOINT_URL", knob("AWS_S3_ENDPOINT_URL")),
+    Env("AWS_S3_REGION_NAME", knob("AWS_S3_REGION_NAME")),
+    Env("AWS_S3_ADDRESSING_STYLE", knob("AWS_S3_ADDRESSING_STYLE")),
+    Env("MEDIA_PUBLIC_BASE_URL", knob("MEDIA_PUBLIC_BASE_URL")),
+    # Both empty (Kubernetes: both keys absent from the Secret): boto3's own chain, e.g. an IAM
+    # role for the service account.
+    Env(
+        "AWS_ACCESS_KEY_ID",
+        f"${{AWS_ACCESS_KEY_ID:?{_S3_KEY_HELP}}}",
+        from_secrets="AWS_ACCESS_KEY_ID",
+    ),
+    Env(
+        "AWS_SECRET_ACCESS_KEY",
+        f"${{AWS_SECRET_ACCESS_KEY:?{_S3_KEY_HELP}}}",
+        from_secrets="AWS_SECRET_ACCESS_KEY",
+    ),
+)
+# compose only: the profile's server by default; another one (AWS, Garage...) from .env.
+S3_COMPOSE_OVERRIDES = {"AWS_S3_ENDPOINT_URL": f"${{AWS_S3_ENDPOINT_URL:-{S3_COMPOSE_ENDPOINT}}}"}
+# nginx reads only whether a bucket is set: /media/ then goes to the app (docker/nginx/start.sh).
+S3_NGINX_ENV = ("AWS_STORAGE_BUCKET_NAME",)
+# The site's origins, allowed to PUT parts straight into the bucket (CORS), as compose serves it.
+S3_COMPOSE_ORIGINS = (
+    "http://localhost:${OPENPRESS_HTTP_PORT:-8080},http://127.0.0.1:${OPENPRESS_HTTP_PORT:-8080}"
+)
+# Multipart uploads a browser abandoned are aborted by the bucket after this many days (a
+# lifecycle rule; the app's own reaper acts sooner). docs/storage.md.
+S3_ABORT_INCOMPLETE_DAYS = 2
+
+S3_IMAGE = Image(
+    "s3", "openpress/s3-dev", "local", "OPENPRESS_S3_IMAGE", "s3", dockerfile="docker/s3/Dockerfile"
+)
+_S3_HEALTH = Probe(command=("/usr/local/bin/openpress-s3", "health"), period=5, failures=24)
+S3_ROLES = (
+    Role(
+        name="s3",
+        image=S3_IMAGE,
+        command=("server",),
+        kind="backing",
+        own_env=False,
+        env=(
+            # The key pair the server's only user gets at its first start (the app's).
+            Env("S3_ACCESS_KEY", f"${{AWS_ACCESS_KEY_ID:?{_S3_KEY_HELP}}}"),
+            Env("S3_SECRET_KEY", f"${{AWS_SECRET_ACCESS_KEY:?{_S3_KEY_HELP}}}"),
+            # Objects in a sparse file on the volume: disk used = data stored; a full store
+            # blocks writes, so this is the most the profile can hold (MiB).
+            Env("S3_RGW_SIZE_MB", "${OPENPRESS_S3_SIZE_MB:-51200}"),
+        ),
+        ports=(Port("s3", S3_PORT, host=f"127.0.0.1:${{OPENPRESS_S3_PORT:-{S3_PORT}}}"),),
+        mounts=(Mount("s3data", "/data"),),
+        health=Health(
+            liveness=_S3_HEALTH, readiness=_S3_HEALTH, startup=_S3_HEALTH, compose=_S3_HEALTH
+        ),
+        # A monitor, an OSD (its cache aims at 896 MiB) and radosgw: ~130 MB idle.
+        resources=Resources("250m", "256Mi", "2", "1536Mi"),
+    ),
+    Role(
+        name="s3-setup",
+        image=S3_IMAGE,
+        command=("setup",),
+        kind="backing",
+        own_env=False,
+        restart="no",
+        env=(
+            Env("AWS_STORAGE_BUCKET_NAME", f"${{AWS_STORAGE_BUCKET_NAME:-{S3_BUCKET}}}"),
+            Env("AWS_S3_ENDPOINT_URL", S3_COMPOSE_ENDPOINT),
+            Env("AWS_S3_REGION_NAME", knob("AWS_S3_REGION_NAME")),
+            Env("AWS_ACCESS_KEY_ID", f"${{AWS_ACCESS_KEY_ID:?{_S3_KEY_HELP}}}"),
+            Env("AWS_SECRET_ACCESS_KEY", f"${{AWS_SECRET_ACCESS_KEY:?{_S3_KEY_HELP}}}"),
+            Env("S3_CORS_ORIGINS", S3_COMPOSE_ORIGINS),
+            Env("S3_ABORT_INCOMPLETE_DAYS", str(S3_ABORT_INCOMPLETE_DAYS)),
+        ),
+        after=(After("s3", "service_healthy"),),
+        resources=Resources("50m", "64Mi", "1", "256Mi"),
+    ),
+)
+
+S3_DESCRIPTION = Description(
+    project=OPENPRESS.project,
+    namespace=OPENPRESS.namespace,
+    host=OPENPRESS.host,
+    roles=S3_ROLES,
+    volumes=(Volume("s3data", "ReadWriteOnce", "50Gi"),),
+    entrypoint_roles=(),
+    compose_knobs=(
+        "OPENPRESS_S3_IMAGE",
+        "OPENPRESS_S3_PORT",
+        "OPENPRESS_S3_SIZE_MB",
+        "OPENPRESS_HTTP_PORT",
+    ),
+)

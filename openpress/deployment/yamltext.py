@@ -29,6 +29,18 @@ def _str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _str)
 
 
+class Override(list):
+    """A sequence compose takes instead of the one of an earlier file (compose's ``!override``
+    tag, compose 2.24.4 and later), where merging would keep the earlier file's entries."""
+
+
+def _override(dumper: yaml.SafeDumper, data: Override) -> yaml.SequenceNode:
+    return dumper.represent_sequence("!override", list(data))
+
+
+_Dumper.add_representer(Override, _override)
+
+
 def dump(*documents: Any, header: str = "") -> str:
     """Documents as one YAML text, after the generated line and an optional comment header."""
     body = yaml.dump_all(

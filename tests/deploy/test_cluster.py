@@ -27,6 +27,8 @@ from openpress.deployment.topology import OPENPRESS
 from tests.deploy.conftest import ROOT, Build, run, tool
 
 BUILDS = ("base", "dev", "prod")
+# Media on a shared volume; prod keeps them in a bucket (components/s3-storage, test_s3_storage).
+FILESYSTEM_BUILDS = ("base", "dev")
 UNITS = {"Ki": 1024, "Mi": 1024**2, "Gi": 1024**3, "m": 0.001}
 
 
@@ -137,7 +139,7 @@ def test_prod_fits_three_nodes_at_the_minimum_and_at_the_autoscalers_maximum(bui
     assert _place(_pods(prod, at_maximum=False), big * 2) is None
 
 
-# --- 2. storage: one node with local-path (dev), ReadWriteMany with a writable root (prod) ----
+# --- 2. storage: one node with local-path (dev); prod has a bucket (test_s3_storage.py) ------
 
 
 def test_dev_media_is_read_write_once_on_the_default_class(builds):
@@ -153,7 +155,7 @@ def test_dev_media_is_read_write_once_on_the_default_class(builds):
             assert t["spec"]["accessModes"] == ["ReadWriteOnce"]
 
 
-@pytest.mark.parametrize("which", BUILDS)
+@pytest.mark.parametrize("which", FILESYSTEM_BUILDS)
 def test_nginx_claims_media_read_only_so_its_fsgroup_never_takes_it_over(builds, which):
     pod = builds[which].workload("nginx")["spec"]["template"]["spec"]
     volume = next(v for v in pod["volumes"] if v["name"] == "media")
@@ -161,14 +163,7 @@ def test_nginx_claims_media_read_only_so_its_fsgroup_never_takes_it_over(builds,
     assert pod["securityContext"]["fsGroup"] != 10001  # nginx's own group
 
 
-def test_prod_media_is_read_write_many(builds):
-    (claim,) = [
-        c for c in builds["prod"].of("PersistentVolumeClaim") if c["metadata"]["name"] == "media"
-    ]
-    assert claim["spec"]["accessModes"] == ["ReadWriteMany"]
-
-
-@pytest.mark.parametrize("which", BUILDS)
+@pytest.mark.parametrize("which", FILESYSTEM_BUILDS)
 def test_pods_writing_media_check_it_is_writable_and_skip_recursive_chowns(builds, which):
     for role in ("web", "api", "celery-short", "celery-long", "celery-beat"):
         pod = builds[which].workload(role)["spec"]["template"]["spec"]

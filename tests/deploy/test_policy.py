@@ -264,10 +264,14 @@ def test_prod_network_policies_isolate_both_directions(builds):
     coredns = Pod({"k8s-app": "kube-dns"}, namespace="kube-system")
     for role, pod in pods.items():
         assert allowed(pod, coredns, 53, "UDP"), role
-    # Out of the cluster: web, api and celery-short for OIDC and mail; encoders and nginx not.
+    # Out of the cluster: web, api and celery-short for OIDC and mail; every app role for the
+    # media bucket over HTTPS (components/s3-storage); nginx and Redis not.
     for role in ("web", "api", "celery-short"):
         assert allowed(pods[role], OUTSIDE, 443) and allowed(pods[role], OUTSIDE, 587), role
-    for role in ("celery-long", "celery-beat", "nginx", "redis"):
+    for role in ("celery-long", "celery-beat"):
+        assert allowed(pods[role], OUTSIDE, 443), role
+        assert not allowed(pods[role], OUTSIDE, 587), role
+    for role in ("nginx", "redis"):
         assert not allowed(pods[role], OUTSIDE, 443), role
     # PostgreSQL's instances reach the API server; the operator reaches them, from any namespace.
     assert allowed(pods["postgres"], OUTSIDE, 6443)

@@ -1,0 +1,313 @@
+"""Media in a bucket, deployed (issue 14, point 6): the prod overlay takes the component
+deploy/components/s3-storage and renders without any ReadWriteMany claim, no prod pod mounts a
+claim for media, the app pods get the S3 settings, compose's s3 file says the same as the
+component, nginx hands /media/ to the app in S3 mode (a real nginx), and the secrets script
+carries the bucket's key pair. The dev overlay keeps the filesystem."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+
+import pytest
+import yaml
+
+from openpress import config
+from openpress.deployment import kubernetes, topology
+from tests.deploy.conftest import ROOT, containers
+from tests.docker.test_nginx_forwarded import NGINX, NGINX_DIR, Recorder, _free_port, _replace, get
+
+APP = ("web", "api", "celery-short", "celery-long", "celery-beat")
+S3_NAMES = [e.name for e in topology.S3_ENV]
+
+
+def _claims(build) -> list[tuple[str, list[str]]]:
+    """Every claim a build asks for: PersistentVolumeClaims and StatefulSets' templates."""
+    out = [
+        (c["metadata"]["name"], c["spec"]["accessModes"]) for c in build.of("PersistentVolumeClaim")
+    ]
+    for w in build.workloads():
+        for t in w["spec"].get("volumeClaimTemplates", []):
+            out.append(
+                (f"{w['metadata']['name']}/{t['metadata']['name']}", t["spec"]["accessModes"])
+            )
+    return out
+
+
+def test_prod_renders_without_any_read_write_many_claim(builds):
+    claims = _claims(builds["prod"])
+    assert claims, "prod still claims volumes for Redis"
+    assert [name for name, modes in claims if "ReadWriteMany" in modes] == []
+    assert "media" not in [name for name, _ in claims]
+    # The base (filesystem mode) still describes the shared volume the component removes.
+    assert ("media", ["ReadWriteMany"]) in _claims(builds["base"])
+
+
+def test_no_prod_pod_mounts_a_claim_or_anything_at_the_media_root(builds):
+    for workload in builds["prod"].workloads():
+        name = workload["metadata"]["name"]
+        spec = workload["spec"]["template"]["spec"]
+        # Redis keeps its per-pod claims (volumeClaimTemplates): never a volume of the pod spec.
+        assert [v for v in spec.get("volumes", []) if "persistentVolumeClaim" in v] == [], name
+        for c in containers(workload):
+            mounts = [m["mountPath"] for m in c.get("volumeMounts", [])]
+            assert "/data/media" not in mounts, (name, c["name"])
+        assert "fsGroupChangePolicy" not in spec["securityContext"], name
+
+
+def test_dev_keeps_media_on_its_read_write_once_volume(builds):
+    dev = builds["dev"]
+    assert ("media", ["ReadWriteOnce"]) in _claims(dev)
+    for role in (*APP, "nginx"):
+        (c,) = dev.workload(role)["spec"]["template"]["spec"]["containers"]
+        assert "/data/media" in [m["mountPath"] for m in c["volumeMounts"]], role
+        assert not {e["name"] for e in c.get("env", [])} & set(S3_NAMES), role
+
+
+def _config_map(build) -> dict[str, str]:
+    (cm,) = [
+        c for c in build.of("ConfigMap") if c["metadata"]["name"].startswith("openpress-config")
+    ]
+    return cm["data"]
+
+
+def test_prod_app_pods_read_the_bucket_settings_and_keys_like_every_other_setting(builds):
+    prod = builds["prod"]
+    data = _config_map(prod)
+    assert data["AWS_STORAGE_BUCKET_NAME"] == topology.S3_BUCKET
+    for role in APP:
+        for c in containers(prod.workload(role)):
+            env = {e["name"]: e["valueFrom"] for e in c["env"]}
+            assert list(env)[-len(S3_NAMES) :] == S3_NAMES, (role, c["name"])
+            # DATABASE_URL stays where the overlay's JSON patches expect it.
+            assert list(env)[2] == "DATABASE_URL", (role, c["name"])
+            for name in S3_NAMES:
+                ref = env[name]
+                if config.BY_NAME[name].secret:
+                    # Absent keys: boto3's own chain (an IAM role for the service account).
+                    assert ref["secretKeyRef"] == {
+                        "name": kubernetes.SECRET,
+                        "key": name,
+                        "optional": True,
+                    }, name
+                else:
+                    key = ref["configMapKeyRef"]
+                    assert key["name"].startswith("openpress-config"), name
+                    # The bucket is required: a pod without it would write into its own disk.
+                    assert key.get("optional", False) == (name != "AWS_STORAGE_BUCKET_NAME")
+            if c["name"] == "wait-for-migrations":
+                # No volume to check: it only waits for the migrations.
+                assert kubernetes.MEDIA_WRITABLE not in c["command"][-1], role
+                assert c["command"][-1] == kubernetes.WAIT_FOR_MIGRATIONS, role
+    (nginx,) = prod.workload("nginx")["spec"]["template"]["spec"]["containers"]
+    assert nginx["env"][-1]["name"] == "AWS_STORAGE_BUCKET_NAME"
+
+
+def test_prod_workers_keep_their_work_in_a_bounded_scratch_emptydir(builds):
+    for role in APP:
+        spec = builds["prod"].workload(role)["spec"]["template"]["spec"]
+        volumes = {v["name"]: v for v in spec["volumes"]}
+        (c,) = spec["containers"]
+        assert {"name": "data-scratch", "mountPath": "/data/scratch"} in c["volumeMounts"], role
+        ((_path, size),) = topology.scratch_limit(role)
+        assert volumes["data-scratch"]["emptyDir"] == {"sizeLimit": size}, role
+    # The encoder's scratch holds outputs and a copy of the source per encode running at once.
+    ((_path, size),) = topology.scratch_limit("celery-long")
+    upload = int(config.BY_NAME["UPLOAD_MAX_SIZE"].default)
+    assert int(size.removesuffix("Gi")) * 1024**3 >= 2 * upload * topology.CELERY_LONG_SLOTS
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+_Loader.add_constructor("!override", lambda loader, node: loader.construct_sequence(node))
+
+
+def test_compose_s3_file_and_the_component_give_the_same_roles_the_same_settings(builds):
+    """compose's s3 file is the Kubernetes component's twin: every app service gets the same S3
+    variables (secrets required from .env), nginx whether a bucket is set, and no service keeps
+    the media volume."""
+    s3 = yaml.load((ROOT / "docker-compose.s3.yml").read_text(), Loader=_Loader)  # noqa: S506
+    base = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = s3["services"]
+    for role in (*APP, "nginx"):
+        compose_env = services[role]["environment"]
+        (c,) = builds["prod"].workload(role)["spec"]["template"]["spec"]["containers"]
+        k8s_names = [e["name"] for e in c["env"] if e["name"] in S3_NAMES]
+        assert list(compose_env) == k8s_names, role
+        for name, value in compose_env.items():
+            if config.BY_NAME[name].secret:
+                assert value.startswith(f"${{{name}:?"), name
+        volumes = services[role]["volumes"]
+        assert [v for v in volumes if str(v).startswith("media:")] == [], role
+        kept = [v for v in base["services"][role]["volumes"] if not v.startswith("media:")]
+        assert volumes == kept, role
+    # The migrations get the settings too (compose's Job has no ConfigMap to follow) and wait
+    # for the bucket, which only the profile's own server needs.
+    assert list(services["migrate"]["environment"]) == S3_NAMES
+    assert services["migrate"]["depends_on"]["s3-setup"]["required"] is False
+    assert services["s3"]["profiles"] == ["s3"] and services["s3-setup"]["profiles"] == ["s3"]
+    assert services["web"]["environment"]["AWS_S3_ENDPOINT_URL"] == (
+        f"${{AWS_S3_ENDPOINT_URL:-{topology.S3_COMPOSE_ENDPOINT}}}"
+    )
+    text = (ROOT / "docker-compose.s3.yml").read_text()
+    assert "volumes: !override" in text  # replaced, not merged with docker-compose.yml's
+
+
+def test_prod_lets_every_app_role_reach_the_bucket_and_nginx_not(builds):
+    (policy,) = [
+        p for p in builds["prod"].of("NetworkPolicy") if p["metadata"]["name"] == "app-to-bucket"
+    ]
+    (expression,) = policy["spec"]["podSelector"]["matchExpressions"]
+    assert set(expression["values"]) == set(APP)
+    assert policy["spec"]["egress"] == [{"ports": [{"port": 443, "protocol": "TCP"}]}]
+
+
+# --- nginx in S3 mode: /media/ goes to the app --------------------------------------------------
+
+
+@pytest.fixture
+def s3_nginx(tmp_path):
+    """The image's nginx configuration rendered with a bucket set, run by a real nginx in front
+    of a recorder standing for the app."""
+    assert NGINX, "nginx is not installed (scripts/system-packages.txt)"
+    app = Recorder()
+    threading.Thread(target=app.serve_forever, daemon=True).start()
+    work = tmp_path / "nginx"
+    snippets = work / "openpress"
+    snippets.mkdir(parents=True)
+    rendered = work / "default.conf"
+    subprocess.run(
+        [
+            "sh",
+            str(NGINX_DIR / "start.sh"),
+            "--render",
+            str(NGINX_DIR / "openpress.conf.template"),
+            str(rendered),
+        ],
+        env={
+            "PATH": os.environ["PATH"],
+            "MEDIA_LINK_SECRET": "0123456789abcdef" * 4,
+            "AWS_STORAGE_BUCKET_NAME": "openpress-media",
+        },
+        check=True,
+        timeout=30,
+    )
+    port = _free_port()
+    conf = rendered.read_text()
+    for old, new in (
+        ("server web:9000;", f"server 127.0.0.1:{app.server_address[1]};"),
+        ("server api:9000;", f"server 127.0.0.1:{app.server_address[1]};"),
+        ("listen 8080 default_server;", f"listen 127.0.0.1:{port} default_server;"),
+        ("/var/cache/nginx/", f"{work}/cache/"),
+        ("/usr/share/openpress/static/", f"{work}/static/"),
+        ("/etc/nginx/openpress/", f"{snippets}/"),
+    ):
+        conf = _replace(conf, old, new)
+    rendered.write_text(conf)
+    for snippet in (NGINX_DIR / "snippets").glob("*.conf"):
+        (snippets / snippet.name).write_text(
+            snippet.read_text().replace("/etc/nginx/openpress/", f"{snippets}/")
+        )
+    (work / "cache").mkdir()
+    main = (NGINX_DIR / "nginx.conf").read_text()
+    for old, new in (
+        ("pid /run/nginx.pid;", f"pid {work}/nginx.pid;"),
+        ("/var/cache/nginx/", f"{work}/cache/"),
+        ("include /etc/nginx/conf.d/*.conf;", f"include {rendered};"),
+        ("access_log /dev/stdout;", "access_log off;"),
+    ):
+        main = _replace(main, old, new)
+    if os.geteuid() == 0:
+        main = "user root;\n" + main
+    (work / "nginx.conf").write_text(main)
+    proc = subprocess.Popen(
+        [NGINX, "-p", str(work), "-c", str(work / "nginx.conf"), "-g", "daemon off;"],
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            if get(port, "/nginx-health")[0] == 200:
+                break
+        except OSError:
+            pass
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert time.monotonic() < deadline, "nginx did not answer within 20 s"
+        time.sleep(0.05)
+    yield port, app, conf
+    proc.terminate()
+    proc.wait(timeout=20)
+    app.shutdown()
+    app.server_close()
+
+
+def test_nginx_in_s3_mode_serves_no_file_and_hands_every_media_url_to_the_app(s3_nginx):
+    port, app, conf = s3_nginx
+    # No volume behind any location: the S3 snippet, not the filesystem one.
+    assert "openpress/media-s3.conf;" in conf and "openpress/media-filesystem.conf;" not in conf
+    uid = "0123456789abcdef0123456789abcdef"
+    paths = (
+        f"/media/encoded/{uid}/hls/master.m3u8",
+        f"/media/original/01/{uid}.mp4",
+        f"/media/s/AAAAAAAAAAAAAAAAAAAAAA/9999999999/encoded/{uid}/hls/master.m3u8",
+        "/media/userlogos/abc.png",
+    )
+    for path in paths:
+        status, body = get(port, path)
+        assert (status, body) == (200, b"ok"), path
+        assert app.seen[-1][0] == path  # the app got the URL as the client sent it
+        assert app.last(path)["X-Forwarded-Proto"] == "http"
+    # Not one of them went through the filesystem mode's access check.
+    assert not [p for p, _ in app.seen if p.startswith("/internal/")]
+
+
+# --- the bucket's key pair in the generated Secret ------------------------------------------
+
+
+def _secrets_script(tmp_path) -> str:
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    (scripts / "deploy-secrets.sh").write_bytes(
+        (ROOT / "scripts" / "deploy-secrets.sh").read_bytes()
+    )
+    (scripts / "deploy-secrets.sh").chmod(0o755)
+    (tmp_path / "deploy" / "overlays" / "prod").mkdir(parents=True)
+    return str(scripts / "deploy-secrets.sh")
+
+
+def test_the_secrets_script_writes_the_bucket_key_pair_given_and_rotates_it(tmp_path):
+    script = _secrets_script(tmp_path)
+    secrets_env = tmp_path / "deploy/overlays/prod/secrets.env"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+
+    def run(**env: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [script, "prod"], capture_output=True, text=True, env={**clean, **env}, check=False
+        )
+
+    first = run()
+    assert first.returncode == 0, first.stderr
+    values = dict(line.split("=", 1) for line in secrets_env.read_text().splitlines())
+    assert "AWS_ACCESS_KEY_ID" not in values  # none given: an IAM role
+    given = run(AWS_ACCESS_KEY_ID="AKIAEXAMPLE", AWS_SECRET_ACCESS_KEY="abc/def+ghi")
+    assert given.returncode == 0, given.stderr
+    assert "abc/def" not in given.stdout  # names, never values
+    after = dict(line.split("=", 1) for line in secrets_env.read_text().splitlines())
+    assert after["AWS_ACCESS_KEY_ID"] == "AKIAEXAMPLE"
+    assert after["AWS_SECRET_ACCESS_KEY"] == "abc/def+ghi"
+    assert {k: after[k] for k in values} == values  # the random ones are kept
+    rotated = run(AWS_ACCESS_KEY_ID="AKIANEW", AWS_SECRET_ACCESS_KEY="new")
+    assert rotated.returncode == 0, rotated.stderr
+    text = secrets_env.read_text()
+    assert text.count("AWS_ACCESS_KEY_ID=") == 1 and "AWS_ACCESS_KEY_ID=AKIANEW" in text
+    half = run(AWS_ACCESS_KEY_ID="AKIAONLY")
+    assert half.returncode == 64 and "both" in half.stderr
+    example = (ROOT / "deploy/overlays/prod/secrets.env.example").read_text()
+    keys = {
+        line.split("=", 1)[0] for line in example.splitlines() if "=" in line and line[0] != "#"
+    }
+    assert keys == {*values, "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
