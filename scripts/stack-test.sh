@@ -9,13 +9,19 @@
 #    the machine and keeps its layer cache between runs);
 # 3. pulls the official base images, or builds stand-ins from Debian packages when no registry
 #    answers (shared/tools/standin-images.sh), tagged with the official names;
-# 4. builds the app and nginx images, prints their sizes;
-# 5. runs tests/stack (compose up, all healthy, the user story through nginx, compose down -v);
+# 4. builds the app and nginx images and the S3 server of compose's s3 profile (docker/s3),
+#    prints their sizes;
+# 5. runs tests/stack (compose up, all healthy, the user story through nginx, compose down -v;
+#    then the s3 profile: docker-compose.s3.yml, its server and bucket set-up);
 # 6. stops the engine by its PID, whatever happened.
 #
 # Honoured: STACK_ROOT (engine data, tools; default /var/lib/openpress-stack), STACK_HTTP_PORT
 # (nginx on 127.0.0.1, default 18080), STANDIN_SCRIPT (path of standin-images.sh),
-# STACK_PYTEST_ARGS (what pytest runs; default: all of tests/stack, stopping at the first failure).
+# STACK_S3_PORT (the s3 profile's server on 127.0.0.1, default 18480), STACK_PYTEST_ARGS (what
+# pytest runs; default: all of tests/stack but test_stack_s3_story.py, stopping at the first
+# failure). test_stack_s3_story.py runs the app in S3 mode, which production settings refuse
+# until issue 14 is finished (check openpress.E101): add it to the default when E101 is lifted;
+# until then STACK_PYTEST_ARGS=tests/stack/test_stack_s3_story.py runs it.
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -29,6 +35,8 @@ POSTGRES_IMAGE=postgres:16-bookworm
 REDIS_IMAGE=redis:7-bookworm
 APP_IMAGE=openpress/app:stack-test
 NGINX_APP_IMAGE=openpress/nginx:stack-test
+S3_IMAGE=openpress/s3-dev:stack-test
+STACK_S3_PORT=${STACK_S3_PORT:-18480}
 REPORT=$STACK_ROOT/report.txt
 
 log() { printf '\n== %s\n' "$*"; }
@@ -123,19 +131,25 @@ for target in app nginx; do
         -t "$tag" . >/dev/null
     echo "built $tag in $(($(date +%s) - start))s"
 done
+start=$(date +%s)
+DOCKER_BUILDKIT=0 docker build --network host -q -f docker/s3/Dockerfile \
+    --build-arg "PYTHON_IMAGE=$PYTHON_IMAGE" -t "$S3_IMAGE" . >/dev/null
+echo "built $S3_IMAGE in $(($(date +%s) - start))s"
 
 log "stack test"
 rm -f "$REPORT"
 status=0
 # shellcheck disable=SC2086 # STACK_PYTEST_ARGS is a list of pytest arguments
-OPENPRESS_IMAGE=$APP_IMAGE OPENPRESS_NGINX_IMAGE=$NGINX_APP_IMAGE STACK_REPORT=$REPORT \
-    STACK_HTTP_PORT=$STACK_HTTP_PORT \
+OPENPRESS_IMAGE=$APP_IMAGE OPENPRESS_NGINX_IMAGE=$NGINX_APP_IMAGE OPENPRESS_S3_IMAGE=$S3_IMAGE \
+    STACK_REPORT=$REPORT STACK_HTTP_PORT=$STACK_HTTP_PORT STACK_S3_PORT=$STACK_S3_PORT \
     "$ROOT/.venv/bin/python" -m pytest -p no:django -p no:cacheprovider \
-    --confcutdir tests/stack -m stack ${STACK_PYTEST_ARGS:-tests/stack -x} || status=$?
+    --confcutdir tests/stack -m stack \
+    ${STACK_PYTEST_ARGS:-tests/stack -x --ignore=tests/stack/test_stack_s3_story.py} || status=$?
 
 log "figures"
 docker image ls --format '{{.Repository}}:{{.Tag}}  {{.Size}}' "$APP_IMAGE"
 docker image ls --format '{{.Repository}}:{{.Tag}}  {{.Size}}' "$NGINX_APP_IMAGE"
+docker image ls --format '{{.Repository}}:{{.Tag}}  {{.Size}}' "$S3_IMAGE"
 [ -f "$REPORT" ] && cat "$REPORT"
 if [ "$status" -ne 0 ] && [ -f "${REPORT%.txt}.logs" ]; then
     log "last container logs"
