@@ -8,11 +8,13 @@ lifted; run it alone with ``STACK_PYTEST_ARGS=tests/stack/test_stack_s3_story.py
 
 from __future__ import annotations
 
+import os
 import secrets
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -35,6 +37,7 @@ ONE_SHOTS = ("s3-setup", "migrate")
 # Presigned URLs name the server as the app reaches it (AWS_S3_ENDPOINT_URL); from this machine
 # it is the port the profile publishes on 127.0.0.1. The Host header stays the signed one.
 APP_ENDPOINT = "http://s3:7480"
+REPORT = os.environ.get("STACK_REPORT")
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +50,9 @@ def s3_stack(tmp_path_factory):
     compose.run("down", "-v", "--remove-orphans", check=False)
     started = time.monotonic()
     try:
-        compose.run("up", "-d", "--no-build", timeout=HEALTHY_WITHIN)
+        # Not checked here: a one-shot that fails makes `up` fail, and healthy() below says
+        # why with its logs (migrate's storage check, for one).
+        compose.run("up", "-d", "--no-build", check=False, timeout=HEALTHY_WITHIN)
 
         def healthy():
             states = compose.states()
@@ -64,6 +69,9 @@ def s3_stack(tmp_path_factory):
         report(f"stack-s3: up to all healthy in {time.monotonic() - started:.1f}s")
         yield compose, s3_client(access, secret)
     finally:
+        logs = compose.run("logs", "--no-color", "--tail", "60", check=False).stdout
+        if REPORT:
+            Path(REPORT).with_suffix(".s3-story.logs").write_text(logs)
         compose.run("down", "-v", "--remove-orphans", check=False)
 
 
