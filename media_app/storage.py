@@ -17,10 +17,21 @@ path: they call this module.
 
 from __future__ import annotations
 
+import contextlib
+import datetime
+import mimetypes
+import os
 import re
+import shutil
+import tempfile
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 ORIGINALS = "original"
@@ -105,3 +116,394 @@ def s3_client():
 
 def bucket_name() -> str:
     return settings.AWS_STORAGE_BUCKET_NAME
+
+
+# --- I/O (H1): what every encoder step and every sweep uses, in both modes -------------------
+#
+# Filesystem mode: names are paths under MEDIA_ROOT; ffmpeg reads the original and writes HLS in
+# place, and a finished file replaces the old one with one rename. S3 mode: the worker stages
+# what it reads to its scratch folder (SCRATCH_DIR) and uploads what it wrote; objects of one
+# HLS run go up segments first, each rendition's playlist after its segments, the master last,
+# so a player never finds a playlist that names a missing object.
+
+# Objects at least this big go up (and down) in parts, several at once: boto3's managed transfer.
+MULTIPART_THRESHOLD = 16 * 1024 * 1024
+MULTIPART_CHUNK = 16 * 1024 * 1024
+TRANSFER_THREADS = 4
+# DeleteObjects takes at most this many keys per request (the S3 API's limit).
+DELETE_BATCH = 1000
+# How often the background uploader of an HLS tree looks for finished segments, seconds.
+TREE_POLL_SECONDS = 0.5
+
+_CONTENT_TYPES = {
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".m4s": "video/iso.segment",
+    ".mp4": "video/mp4",
+    ".m4a": "audio/mp4",
+    ".vtt": "text/vtt",
+    ".webp": "image/webp",
+    ".jpg": "image/jpeg",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One stored file: its name, size in bytes and last modification (aware, UTC)."""
+
+    name: str
+    size: int
+    modified: datetime.datetime
+
+
+def _transfer_config():
+    from boto3.s3.transfer import TransferConfig
+
+    return TransferConfig(
+        multipart_threshold=MULTIPART_THRESHOLD,
+        multipart_chunksize=MULTIPART_CHUNK,
+        max_concurrency=TRANSFER_THREADS,
+    )
+
+
+def _content_type(name: str) -> str:
+    ext = os.path.splitext(name)[1].lower()
+    return _CONTENT_TYPES.get(ext) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+def _upload(local: str, name: str) -> None:
+    extra = {"ContentType": _content_type(name)}
+    client = s3_client()
+    if os.path.getsize(local) < MULTIPART_THRESHOLD:
+        # One PUT: replaces the object in a single step (readers see the old or the new one).
+        with open(local, "rb") as fh:
+            client.put_object(Bucket=bucket_name(), Key=name, Body=fh, **extra)
+        return
+    # A multipart upload becomes visible only when completed: also all or nothing.
+    client.upload_file(local, bucket_name(), name, ExtraArgs=extra, Config=_transfer_config())
+
+
+def stage_in(name: str, workdir: str) -> str:
+    """A local path ffmpeg can read for stored file ``name``: on the filesystem the file
+    itself, in S3 mode a copy downloaded (in parts, several at once) into ``workdir``."""
+    if local_storage():
+        return storage_path(name)
+    return download(name, os.path.join(workdir, "source" + os.path.splitext(name)[1]))
+
+
+def download(name: str, dst: str) -> str:
+    """Copy stored file ``name`` to local path ``dst`` (S3: ranged GETs in parallel)."""
+    os.makedirs(os.path.dirname(dst) or ".", exist_ok=True)
+    if s3_mode():
+        s3_client().download_file(bucket_name(), name, dst, Config=_transfer_config())
+    else:
+        with default_storage.open(name, "rb") as src, open(dst, "wb") as out:
+            shutil.copyfileobj(src, out, 1024 * 1024)
+    return dst
+
+
+def publish_file(local: str, name: str) -> str:
+    """Put finished file ``local`` at ``name``, replacing an older one in a single step (a
+    rename on the filesystem, one PUT or a completed multipart upload in S3). Returns ``name``."""
+    if s3_mode():
+        _upload(local, name)
+        return name
+    if not local_storage():
+        default_storage.delete(name)
+        with open(local, "rb") as fh:
+            return default_storage.save(name, File(fh))
+    final = storage_path(name)
+    if os.path.abspath(local) == os.path.abspath(final):
+        return name
+    os.makedirs(os.path.dirname(final), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(final), prefix=".tmp-")
+    os.close(fd)
+    try:
+        shutil.copyfile(local, tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, final)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+    return name
+
+
+def _playlist_uris(text: str) -> list[str]:
+    """The files an HLS playlist names (init segment, media segments or variant playlists)."""
+    uris = re.findall(r'#EXT-X-MAP:.*?URI="([^"]+)"', text)
+    uris += [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+    return uris
+
+
+class TreePublisher:
+    """Publishes a folder of HLS renditions (``<rendition>/index.m3u8`` and its segments, the
+    master at the top) to ``prefix``.
+
+    Filesystem mode, folder in place (ffmpeg writes under the storage path): nothing to copy.
+    S3 mode: :meth:`start` uploads, from a thread, every segment as soon as its rendition's
+    playlist lists it (ffmpeg writes a segment under a temporary name and lists it once
+    renamed), and after :meth:`go_live` also the playlists, each after its segments.
+    :meth:`finish` uploads what is left: segments, then playlists, then ``last`` (the master).
+    Until the master is up, nothing points at the run's objects: a crash leaves objects that no
+    playlist of a published run names, which the sweeps remove.
+    """
+
+    def __init__(self, local_dir: str, prefix: str, *, last: str = MASTER_PLAYLIST):
+        self.local_dir = local_dir
+        self.prefix = prefix.rstrip("/")
+        self.last = last
+        self.in_place = local_storage() and os.path.abspath(local_dir) == os.path.abspath(
+            storage_path(self.prefix)
+        )
+        self.live = False
+        self._sent: dict[str, tuple[int, int]] = {}  # relative name -> (size, mtime_ns) sent
+        self._playlists: dict[str, str] = {}  # relative name -> text sent
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    # context manager: the background thread never outlives the step
+    def __enter__(self) -> TreePublisher:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def start(self) -> TreePublisher:
+        if not self.in_place and s3_mode() and self._thread is None:
+            self._thread = threading.Thread(
+                target=self._loop, name=f"publish {self.prefix}", daemon=True
+            )
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def _loop(self) -> None:
+        while not self._stop.wait(TREE_POLL_SECONDS):
+            try:
+                self.sync()
+            except Exception as exc:  # kept, and raised by finish() in the step's thread
+                self._error = exc
+                return
+
+    def go_live(self) -> None:
+        """From now on the renditions' playlists go up too (early publishing)."""
+        self.live = True
+        self.sync()
+
+    def sync(self) -> None:
+        """Upload the segments the renditions' playlists list (and, once live, the playlists
+        after them)."""
+        if self.in_place:
+            return
+        with self._lock:
+            for rel in self._rendition_playlists():
+                try:
+                    with open(os.path.join(self.local_dir, rel), encoding="utf-8") as fh:
+                        text = fh.read()
+                except FileNotFoundError:
+                    continue
+                folder = os.path.dirname(rel)
+                for uri in _playlist_uris(text):
+                    self._send(f"{folder}/{uri}")
+                if self.live and self._playlists.get(rel) != text:
+                    self._send_text(rel, text)
+
+    def put_last(self) -> None:
+        """Upload (or replace) the master playlist now."""
+        if self.in_place:
+            return
+        with self._lock:
+            self._send(self.last, force=True)
+
+    def finish(self) -> None:
+        """Upload everything not yet up: files, then playlists, then the master, last."""
+        self.stop()
+        if self._error is not None:
+            raise self._error
+        if self.in_place:
+            return
+        files, playlists = [], []
+        for root, _dirs, names in os.walk(self.local_dir):
+            for fname in names:
+                rel = os.path.relpath(os.path.join(root, fname), self.local_dir)
+                rel = rel.replace(os.sep, "/")
+                if rel == self.last:
+                    continue
+                (playlists if rel.endswith(".m3u8") else files).append(rel)
+        with self._lock:
+            if s3_mode() and files:
+                with ThreadPoolExecutor(TRANSFER_THREADS) as pool:
+                    list(pool.map(self._send, sorted(files)))
+            else:
+                for rel in sorted(files):
+                    self._send(rel)
+            for rel in sorted(playlists):
+                self._send(rel, force=True)
+            if os.path.exists(os.path.join(self.local_dir, self.last)):
+                self._send(self.last, force=True)
+
+    def _rendition_playlists(self) -> list[str]:
+        found = []
+        with contextlib.suppress(FileNotFoundError):
+            for sub in sorted(os.listdir(self.local_dir)):
+                folder = os.path.join(self.local_dir, sub)
+                if os.path.isdir(folder):
+                    found += [
+                        f"{sub}/{f}" for f in sorted(os.listdir(folder)) if f.endswith(".m3u8")
+                    ]
+        return found
+
+    def _send(self, rel: str, *, force: bool = False) -> None:
+        local = os.path.join(self.local_dir, rel)
+        try:
+            st = os.stat(local)
+        except FileNotFoundError:
+            return
+        stamp = (st.st_size, st.st_mtime_ns)
+        if not force and self._sent.get(rel) == stamp:
+            return
+        publish_file(local, f"{self.prefix}/{rel}")
+        self._sent[rel] = stamp
+
+    def _send_text(self, rel: str, text: str) -> None:
+        name = f"{self.prefix}/{rel}"
+        if s3_mode():
+            s3_client().put_object(
+                Bucket=bucket_name(),
+                Key=name,
+                Body=text.encode("utf-8"),
+                ContentType=_content_type(name),
+            )
+        else:
+            default_storage.delete(name)
+            default_storage.save(name, ContentFile(text.encode("utf-8")))
+        self._playlists[rel] = text
+
+
+def publish_tree(local_dir: str, prefix: str, last: str = MASTER_PLAYLIST) -> None:
+    """Publish a finished folder at ``prefix``: every file, playlists after the segments they
+    name, ``last`` (the master playlist) at the very end. Nothing to do for a folder written in
+    place on the filesystem."""
+    TreePublisher(local_dir, prefix, last=last).finish()
+
+
+def list_prefix(prefix: str) -> list[Entry]:
+    """Every file under folder ``prefix`` (recursively), with size and last modification."""
+    prefix = prefix.rstrip("/") + "/"
+    if s3_mode():
+        entries = []
+        pages = (
+            s3_client()
+            .get_paginator("list_objects_v2")
+            .paginate(Bucket=bucket_name(), Prefix=prefix)
+        )
+        for page in pages:
+            for item in page.get("Contents", []):
+                entries.append(Entry(item["Key"], item["Size"], item["LastModified"]))
+        return entries
+    root = storage_path(prefix)
+    base = storage_path("")
+    entries = []
+    for folder, _dirs, names in os.walk(root):
+        for fname in names:
+            full = os.path.join(folder, fname)
+            try:
+                st = os.stat(full)
+            except FileNotFoundError:
+                continue
+            rel = os.path.relpath(full, base).replace(os.sep, "/")
+            modified = datetime.datetime.fromtimestamp(st.st_mtime, tz=datetime.UTC)
+            entries.append(Entry(rel, st.st_size, modified))
+    return sorted(entries, key=lambda e: e.name)
+
+
+def list_folders(prefix: str) -> list[str]:
+    """The names of the sub-folders directly under ``prefix`` (``hls`` runs, for example)."""
+    prefix = prefix.rstrip("/") + "/"
+    if s3_mode():
+        found: set[str] = set()
+        pages = (
+            s3_client()
+            .get_paginator("list_objects_v2")
+            .paginate(Bucket=bucket_name(), Prefix=prefix, Delimiter="/")
+        )
+        for page in pages:
+            for item in page.get("CommonPrefixes", []):
+                found.add(item["Prefix"][len(prefix) :].rstrip("/"))
+        return sorted(found)
+    try:
+        dirs, _files = default_storage.listdir(prefix)
+    except FileNotFoundError:
+        return []
+    return sorted(dirs)
+
+
+def delete_many(names: list[str]) -> int:
+    """Delete stored files by name; missing ones are fine. Returns how many were asked."""
+    if not names:
+        return 0
+    if s3_mode():
+        client = s3_client()
+        for i in range(0, len(names), DELETE_BATCH):
+            batch = [{"Key": n} for n in names[i : i + DELETE_BATCH]]
+            answer = client.delete_objects(
+                Bucket=bucket_name(), Delete={"Objects": batch, "Quiet": True}
+            )
+            if answer.get("Errors"):
+                raise OSError(f"S3 refused to delete {answer['Errors'][:3]}")
+        return len(names)
+    for name in names:
+        default_storage.delete(name)
+    return len(names)
+
+
+def delete_prefix(prefix: str) -> int:
+    """Delete every file under folder ``prefix``; a missing folder is fine. Returns how many
+    files (S3: objects) were deleted."""
+    prefix = prefix.rstrip("/")
+    if not prefix:
+        raise ValueError("refusing to delete the whole storage")
+    if s3_mode():
+        return delete_many([e.name for e in list_prefix(prefix)])
+    count = len(list_prefix(prefix))
+    if local_storage():
+        shutil.rmtree(storage_path(prefix), ignore_errors=True)
+    return count
+
+
+def size(name: str) -> int:
+    return default_storage.size(name)
+
+
+def exists(name: str) -> bool:
+    return default_storage.exists(name)
+
+
+def open_read(name: str):
+    """A binary file object for stored file ``name`` (S3: read as it streams)."""
+    return default_storage.open(name, "rb")
+
+
+def encoded_parts(name: str) -> tuple[str, str | None] | None:
+    """For a name under ``encoded/``: ``(uid_hex, folder)``, where folder is ``hls/<run>`` or
+    ``work/<run>`` for a run's files and ``None`` for stills and subtitles; else ``None``."""
+    parts = name.split("/")
+    if len(parts) < 3 or parts[0] != ENCODED:
+        return None
+    if len(parts) >= 5 and parts[2] in ("hls", "work"):
+        return parts[1], f"{parts[2]}/{parts[3]}"
+    return parts[1], None
+
+
+def run_of(hls_file: str) -> str | None:
+    """The run token of a master playlist name ``encoded/<uid>/hls/<run>/master.m3u8``."""
+    parts = hls_file.split("/")
+    if len(parts) >= 5 and parts[0] == ENCODED and parts[2] == "hls":
+        return parts[3]
+    return None

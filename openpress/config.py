@@ -175,6 +175,12 @@ VARIABLES: tuple[Var, ...] = (
         "Local scratch space for encoders; empty means the system tmp.",
         group="storage",
     ),
+    Var(
+        "ORPHAN_GRACE_SECONDS",
+        "86400",
+        "Stored files no media owns (originals, encoded runs) are deleted once this old.",
+        group="storage",
+    ),
     # object storage (issue 14, docs/storage.md): django-storages' standard names
     Var(
         "AWS_STORAGE_BUCKET_NAME",

@@ -25,6 +25,7 @@ from django.db.models import Exists, OuterRef
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from media_app import storage
 from media_app.encoding import ffmpeg, files, hls, lease, runner
 from media_app.encoding.ffmpeg import BadInput, EncodeOptions, Probe, Rung
 from media_app.encoding.runner import ToolFailed, run_with_progress
@@ -287,7 +288,8 @@ def _prepare(media: Media, run_token: str) -> Plan | None:
         raise BadInput("The uploaded file is missing from storage.")
     if media.media_file.storage.size(name) == 0:
         raise BadInput("The file is empty.")
-    with files.scratch() as work, files.local_source(name, work) as src:
+    with files.scratch() as work:
+        src = storage.stage_in(name, work)
         with open(src, "rb") as fh:
             head = fh.read(16)
         if head.startswith(b"%PDF-"):
@@ -346,7 +348,7 @@ def _frame(src: str, dst: str, at: float, width: int) -> None:
 
 
 def _stills(media: Media, src: str, work: str, at: float) -> dict:
-    base = files.encoded_prefix(media.uid.hex)
+    uid = media.uid.hex
     poster, thumb = os.path.join(work, "poster.jpg"), os.path.join(work, "thumbnail.jpg")
     try:
         _frame(src, poster, at, POSTER_WIDTH)
@@ -354,8 +356,8 @@ def _stills(media: Media, src: str, work: str, at: float) -> dict:
     except ToolFailed as exc:
         raise BadInput(_tool_reason(exc, "Decoding a picture from the file")) from exc
     return {
-        "poster": files.publish_file(poster, f"{base}/poster.jpg"),
-        "thumbnail": files.publish_file(thumb, f"{base}/thumbnail.jpg"),
+        "poster": storage.publish_file(poster, storage.still_name(uid, "poster.jpg")),
+        "thumbnail": storage.publish_file(thumb, storage.still_name(uid, "thumbnail.jpg")),
     }
 
 
@@ -370,7 +372,7 @@ def _prepare_pdf(media: Media, run_token: str, src: str, work: str) -> None:
     page = stem + ".jpg"
     if not os.path.exists(page):
         raise BadInput("The PDF has no page that could be drawn.")
-    base = files.encoded_prefix(media.uid.hex)
+    uid = media.uid.hex
     thumb = os.path.join(work, "thumbnail.jpg")
     try:
         _frame(page, thumb, 0, THUMBNAIL_WIDTH)
@@ -379,8 +381,8 @@ def _prepare_pdf(media: Media, run_token: str, src: str, work: str) -> None:
     fields = {
         "media_type": Media.MediaType.PDF,
         "media_info": {"kind": "pdf"},
-        "poster": files.publish_file(page, f"{base}/poster.jpg"),
-        "thumbnail": files.publish_file(thumb, f"{base}/thumbnail.jpg"),
+        "poster": storage.publish_file(page, storage.still_name(uid, "poster.jpg")),
+        "thumbnail": storage.publish_file(thumb, storage.still_name(uid, "thumbnail.jpg")),
     }
     if _update_if_current(media.pk, run_token, **fields):
         encoding_finish(media_id=media.pk, run=run_token)
@@ -390,10 +392,24 @@ def _prepare_pdf(media: Media, run_token: str, src: str, work: str) -> None:
 
 
 class _Publisher:
-    """Publishes the master playlist as soon as renditions become playable (first segment)."""
+    """Publishes the master playlist as soon as renditions become playable (first segment).
 
-    def __init__(self, *, media: Media, run_token: str, out_dir: str, rungs, with_audio, early):
+    In S3 mode the playlists and the master go up through ``tree`` (segments first, the master
+    last) before the media row points at them."""
+
+    def __init__(
+        self,
+        *,
+        media: Media,
+        run_token: str,
+        out_dir: str,
+        rungs,
+        with_audio,
+        early,
+        tree: storage.TreePublisher | None = None,
+    ):
         self.media_id = media.pk
+        self.tree = tree
         self.run = run_token
         self.out_dir = out_dir
         self.rungs = rungs
@@ -403,7 +419,8 @@ class _Publisher:
         # the same run (taken over from a dead holder) publishes early again.
         self.early = early and (not media.hls_file or f"/hls/{run_token}/" in media.hls_file)
         self.listed: set[str] = set()
-        self.master_name = f"{files.hls_prefix(media.uid.hex, run_token)}/master.m3u8"
+        prefix = storage.hls_prefix(media.uid.hex, run_token)
+        self.master_name = f"{prefix}/{storage.MASTER_PLAYLIST}"
 
     def playable(self, name: str) -> bool:
         pl = hls.read_media_playlist(os.path.join(self.out_dir, name, "index.m3u8"))
@@ -427,6 +444,9 @@ class _Publisher:
             os.path.join(self.out_dir, "master.m3u8"),
             hls.write_master(variants, audio_uri="audio/index.m3u8" if self.with_audio else None),
         )
+        if self.tree is not None:
+            self.tree.go_live()
+            self.tree.put_last()
         if not self.listed:
             _update_if_current(self.media_id, self.run, hls_file=self.master_name)
             logger.info("media %s playable: %s", self.media_id, ", ".join(sorted(ready)))
@@ -502,7 +522,10 @@ def _fresh_rendition_rows(media: Media, rungs: list[Rung]) -> dict[str, int]:
 
 
 def _output_dir(prefix: str, work: str) -> str:
-    path = files.storage_path(prefix) if files.local_storage() else os.path.join(work, "hls")
+    """Where ffmpeg writes a run's HLS: in place on the filesystem (players start on the first
+    segments), in scratch in S3 mode (a :class:`storage.TreePublisher` uploads it)."""
+    local = storage.local_storage()
+    path = storage.storage_path(prefix) if local else os.path.join(work, "hls")
     # A redelivered step starts from nothing: whatever a killed attempt wrote goes first.
     shutil.rmtree(path, ignore_errors=True)
     os.makedirs(path)
@@ -560,7 +583,8 @@ def encoding_ladder(*, media_id: int, run: str) -> None:
     try:
         probe = _probe_of(media)
         rungs = _rungs_of(media)
-        with files.scratch() as work, files.local_source(media.media_file.name, work) as src:
+        with files.scratch() as work:
+            src = storage.stage_in(media.media_file.name, work)
             _encode_ladder(media, run, probe, rungs, src, work)
     except BadInput as exc:
         encoding_fail(media_id=media_id, run=run, reason=str(exc))
@@ -569,21 +593,31 @@ def encoding_ladder(*, media_id: int, run: str) -> None:
 
 
 def _encode_ladder(media: Media, run_token: str, probe: Probe, rungs, src: str, work: str) -> None:
-    prefix = files.hls_prefix(media.uid.hex, run_token)
+    prefix = storage.hls_prefix(media.uid.hex, run_token)
     out_dir = _output_dir(prefix, work)
     rows = _rendition_rows(media, rungs)
     fps = ffmpeg.output_fps(probe.video.fps)
     argv = ffmpeg.ladder_hls_argv(
         src=src, out_dir=out_dir, rungs=rungs, fps=fps, with_audio=probe.has_audio, opts=_options()
     )
-    publisher = _Publisher(
-        media=media,
-        run_token=run_token,
-        out_dir=out_dir,
-        rungs=rungs,
-        with_audio=probe.has_audio,
-        early=files.local_storage(),
-    )
+    with storage.TreePublisher(out_dir, prefix) as tree:
+        publisher = _Publisher(
+            media=media,
+            run_token=run_token,
+            out_dir=out_dir,
+            rungs=rungs,
+            with_audio=probe.has_audio,
+            early=True,
+            tree=tree,
+        )
+        stats = _run_ladder(media, run_token, probe, rungs, argv, rows, publisher, tree)
+    _publish_ladder(media.pk, run_token, prefix, rungs, stats, rows)
+
+
+def _run_ladder(media, run_token, probe, rungs, argv, rows, publisher, tree) -> dict:
+    """ffmpeg with its segments uploaded as they come (S3), then the closed playlists, then the
+    master, last; the row points at the run only after that (:func:`_publish_ladder`)."""
+    tree.start()
 
     def progress(done: float) -> None:
         pct = min(99, int(100 * done / probe.duration)) if probe.duration else 0
@@ -594,10 +628,11 @@ def _encode_ladder(media: Media, run_token: str, probe: Probe, rungs, src: str, 
     run_with_progress(
         argv, on_progress=progress, every=PROGRESS_EVERY_SECONDS, on_tick=publisher.tick
     )
-    stats, _ = _finalise_hls(media, run_token, out_dir, rungs, probe.has_audio, probe.duration)
-    if not files.local_storage():
-        files.publish_tree(out_dir, prefix)
-    _publish_ladder(media.pk, run_token, prefix, rungs, stats, rows)
+    stats, _ = _finalise_hls(
+        media, run_token, publisher.out_dir, rungs, probe.has_audio, probe.duration
+    )
+    tree.finish()
+    return stats
 
 
 def _publish_ladder(
@@ -626,17 +661,19 @@ def encoding_audio(*, media_id: int, run: str) -> None:
         return
     try:
         probe = _probe_of(media)
-        prefix = files.hls_prefix(media.uid.hex, run)
-        with files.scratch() as work, files.local_source(media.media_file.name, work) as src:
+        prefix = storage.hls_prefix(media.uid.hex, run)
+        with files.scratch() as work:
+            src = storage.stage_in(media.media_file.name, work)
             out_dir = _output_dir(prefix, work)
-            run_with_progress(
-                ffmpeg.audio_hls_argv(src=src, out_dir=out_dir, opts=_options()),
-                on_progress=lambda _done: None,
-            )
-            _finalise_hls(media, run, out_dir, [], True, probe.duration)
-            if not files.local_storage():
-                files.publish_tree(out_dir, prefix)
-        _update_if_current(media.pk, run, hls_file=f"{prefix}/master.m3u8")
+            with storage.TreePublisher(out_dir, prefix) as tree:
+                tree.start()
+                run_with_progress(
+                    ffmpeg.audio_hls_argv(src=src, out_dir=out_dir, opts=_options()),
+                    on_progress=lambda _done: None,
+                )
+                _finalise_hls(media, run, out_dir, [], True, probe.duration)
+                tree.finish()
+        _update_if_current(media.pk, run, hls_file=f"{prefix}/{storage.MASTER_PLAYLIST}")
     except BadInput as exc:
         encoding_fail(media_id=media_id, run=run, reason=str(exc))
     except ToolFailed as exc:
@@ -673,9 +710,10 @@ def encoding_extras(*, media_id: int, run: str) -> None:
     if media is None:
         return
     duration = media.duration
-    base = files.encoded_prefix(media.uid.hex)
+    uid = media.uid.hex
     fields = {}
-    with files.scratch() as work, files.local_source(media.media_file.name, work) as src:
+    with files.scratch() as work:
+        src = storage.stage_in(media.media_file.name, work)
         interval, cols, rows = ffmpeg.sprite_grid(duration)
         sheet = os.path.join(work, "sprites.jpg")
         try:
@@ -694,8 +732,10 @@ def encoding_extras(*, media_id: int, run: str) -> None:
             vtt = os.path.join(work, "sprites.vtt")
             with open(vtt, "w", encoding="utf-8") as fh:
                 fh.write(_vtt(duration, interval, cols, cols * rows, "sprites.jpg"))
-            fields["sprites"] = files.publish_file(sheet, f"{base}/sprites.jpg")
-            fields["sprites_vtt"] = files.publish_file(vtt, f"{base}/sprites.vtt")
+            fields["sprites"] = storage.publish_file(sheet, storage.still_name(uid, "sprites.jpg"))
+            fields["sprites_vtt"] = storage.publish_file(
+                vtt, storage.still_name(uid, "sprites.vtt")
+            )
         except (ToolFailed, OSError) as exc:
             logger.warning("media %s: no sprites (%s)", media_id, exc)
         preview = os.path.join(work, "preview.webp")
@@ -711,7 +751,9 @@ def encoding_extras(*, media_id: int, run: str) -> None:
                 ),
                 timeout=600,
             )
-            fields["preview"] = files.publish_file(preview, f"{base}/preview.webp")
+            fields["preview"] = storage.publish_file(
+                preview, storage.still_name(uid, "preview.webp")
+            )
         except (ToolFailed, OSError) as exc:
             logger.warning("media %s: no preview (%s)", media_id, exc)
     if fields:
@@ -743,12 +785,12 @@ def encoding_finish(*, media_id: int, run: str) -> None:
 
 
 def _remove_stale_outputs(media: Media) -> None:
-    base = files.encoded_prefix(media.uid.hex)
-    keep = media.hls_file.split("/")[3] if media.hls_file.startswith(f"{base}/hls/") else None
-    for run_dir in files.list_dirs(f"{base}/hls"):
+    uid = media.uid.hex
+    keep = storage.run_of(media.hls_file or "")
+    for run_dir in storage.list_folders(f"{storage.encoded_prefix(uid)}/hls"):
         if run_dir != keep:
-            files.delete_tree(f"{base}/hls/{run_dir}")
-    files.delete_tree(f"{base}/work")
+            storage.delete_prefix(storage.hls_prefix(uid, run_dir))
+    storage.delete_prefix(f"{storage.encoded_prefix(uid)}/work")
     Encoding.objects.filter(media=media, chunk=True).delete()
 
 
@@ -806,34 +848,14 @@ def encodings_stuck_handle(*, now=None) -> tuple[int, int]:
 def encoding_scratch_cleanup(*, older_than_seconds: int = 6 * 3600) -> int:
     """Remove chunk work and HLS trees no run will use any more, and old local scratch folders.
 
-    A folder belongs to a live run only if that run is the media's current, running one; the
-    age guard keeps a just-started run's folder safe from a racing sweep.
+    A run's folder is kept while it is the media's published run or its current, running one;
+    the age guard (the newest file of the folder) keeps a just-started run's folder safe from a
+    racing sweep. Goes through ``media_app.storage``, so it works on the filesystem and in S3.
     """
-    removed = 0
+    from media_app.services.storage import stale_runs_delete
+
     cutoff = time.time() - older_than_seconds
-    if files.local_storage():
-        root = files.storage_path("encoded")
-        media_by_uid = {
-            m.uid.hex: m
-            for m in Media.objects.only("uid", "hls_file", "encoding_run", "encoding_status")
-        }
-        for uid_hex in sorted(os.listdir(root)) if os.path.isdir(root) else []:
-            media = media_by_uid.get(uid_hex)
-            live_run = (
-                media.encoding_run if media and media.encoding_status == Status.RUNNING else None
-            )
-            keep = (
-                media.hls_file.split("/")[3] if media and media.hls_file.count("/") >= 4 else None
-            )
-            for sub in ("hls", "work"):
-                for run_dir in files.list_dirs(f"encoded/{uid_hex}/{sub}"):
-                    path = files.storage_path(f"encoded/{uid_hex}/{sub}/{run_dir}")
-                    if run_dir in (live_run, keep if sub == "hls" else None):
-                        continue
-                    if os.path.getmtime(path) > cutoff:
-                        continue
-                    shutil.rmtree(path, ignore_errors=True)
-                    removed += 1
+    removed = stale_runs_delete(older_than=timezone.now() - timedelta(seconds=older_than_seconds))
     scratch_root = settings.SCRATCH_DIR or tempfile.gettempdir()
     if os.path.isdir(scratch_root):
         for entry in os.listdir(scratch_root):

@@ -53,3 +53,13 @@ def encodings_pending() -> int:
     if sent:
         logger.warning("%d pending uploads sent to the encoders again", sent)
     return sent
+
+
+@shared_task(name="housekeeping.storage_orphans")
+def storage_orphans() -> int:
+    """Delete stored files no media row owns once older than ORPHAN_GRACE_SECONDS: originals
+    of media never created or gone, outputs of deleted media, runs no media uses (scheduled
+    daily by beat; media_app/services/storage.py)."""
+    from media_app.services.storage import storage_orphans_sweep
+
+    return storage_orphans_sweep()

@@ -302,6 +302,9 @@ FILE_UPLOAD_PERMISSIONS = 0o644
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 SCRATCH_DIR = setting("SCRATCH_DIR") or None
 FILE_UPLOAD_TEMP_DIR = SCRATCH_DIR
+# The orphan sweep (media_app/services/storage.py) leaves younger files: uploads and encodes
+# still being written.
+ORPHAN_GRACE_SECONDS = int(setting("ORPHAN_GRACE_SECONDS"))
 
 REPORTED_TIMES_THRESHOLD = int(setting("REPORTED_TIMES_THRESHOLD"))
 REPORT_MIN_ACCOUNT_AGE_HOURS = float(setting("REPORT_MIN_ACCOUNT_AGE_HOURS"))

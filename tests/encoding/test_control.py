@@ -95,9 +95,10 @@ def test_cleanup_removes_abandoned_runs_but_keeps_the_published_one(small_clip, 
     for folder in (dead_hls, dead_work):
         folder.mkdir(parents=True)
         (folder / "x.m4s").write_bytes(b"x")
+    # A folder's age is its newest file's (S3 has no folders): both abandoned runs are old.
     old = time.time() - 7 * 3600
-    os.utime(dead_hls, (old, old))
-    os.utime(dead_work.parent, (old, old))
+    for folder in (dead_hls, dead_work):
+        os.utime(folder / "x.m4s", (old, old))
 
     assert svc.encoding_scratch_cleanup() == 2
     assert sorted(p.name for p in (base / "hls").iterdir()) == [media.hls_file.split("/")[3]]

@@ -95,6 +95,13 @@ def test_worker_killed_mid_encode_then_another_worker_finishes(tmp_path):
                 timeout=300,
                 message="the second worker to finish the encoding",
             )
+            # The finish step marks the run a success, then removes the killed run's tree: the
+            # worker is stopped only after that (it was sometimes stopped in between).
+            wait_for(
+                lambda: [p.name for p in hls_root.iterdir()] == [media.encoding_run],
+                timeout=30,
+                message="the killed run's tree to be removed",
+            )
     finally:
         stop_process(beat)
     assert time.time() - delivered < 300
