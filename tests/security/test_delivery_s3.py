@@ -426,6 +426,7 @@ def test_a_playlist_uri_outside_the_media_folder_is_not_presigned(s3_media):
     assert "SIGNED" not in out and "LINK" not in out
 
 
+@pytest.mark.filesystem
 def test_filesystem_mode_keeps_its_links(settings):
     """No bucket: the serializers hand out today's /media/ links, untouched by delivery."""
     from media_app.api.serializers import file_url
