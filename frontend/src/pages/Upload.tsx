@@ -1,11 +1,17 @@
 import { type ChangeEvent, useEffect, useId, useReducer, useRef, useState } from "react";
 import * as tus from "tus-js-client";
-import { csrfToken } from "../api";
+import { type Viewer, csrfToken } from "../api";
 import { formatBytes, formatEta, formatSpeed, percent } from "../lib/format";
+import { s3Settings } from "../lib/s3Api";
+import type { S3Uploader, Unfinished as S3Unfinished } from "../lib/s3Upload";
 import { judge } from "../lib/tusErrors";
 import { type UploadItem, eta, speed, toStart, uploadReducer } from "../lib/uploadQueue";
 
 type Props = { endpoint: string; max_size: number; can_publish: boolean };
+
+// Where the bytes go, as GET /api/v1/uploads/s3 says: tus to our server (filesystem mode) or
+// S3 multipart straight to the bucket. Files chosen before the answer wait for it.
+type Mode = "loading" | "tus" | "s3" | "unavailable";
 
 // How long to wait before each new attempt after a dropped connection (then give up; the
 // person can retry and the upload resumes where it stopped).
@@ -113,18 +119,120 @@ function Unfinished({ onForget }: { onForget: () => void }) {
   );
 }
 
-export default function Upload({ props }: { props: Props }) {
+/** Files of an earlier visit to the bucket whose bytes the browser did not keep. */
+function UnfinishedS3({ uploader, version }: { uploader: S3Uploader; version: number }) {
+  const [previous, setPrevious] = useState<S3Unfinished[]>([]);
+  useEffect(() => setPrevious(uploader.unfinished()), [uploader, version]);
+  if (previous.length === 0) return null;
+  const forget = async (fileId: string) => {
+    await uploader.forget(fileId);
+    setPrevious(uploader.unfinished());
+  };
+  return (
+    <section className="notice" aria-labelledby="unfinished-title">
+      <h2 id="unfinished-title">Unfinished uploads</h2>
+      <p>Choose the same file again to continue where it stopped.</p>
+      <ul>
+        {previous.map((upload) => (
+          <li key={upload.fileId}>
+            {upload.name} ({formatBytes(upload.size)}){" "}
+            <button type="button" className="link-button" onClick={() => void forget(upload.fileId)}>
+              Forget it
+            </button>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+export default function Upload({ props, viewer }: { props: Props; viewer?: Viewer }) {
   const inputId = useId();
   const stateId = useId();
   const [items, dispatch] = useReducer(uploadReducer, []);
   const [state, setState] = useState("public");
-  const files = useRef(new Map<string, File>());
+  const [mode, setMode] = useState<Mode>("loading");
+  const [maxSize, setMaxSize] = useState(props.max_size);
+  const [restored, setRestored] = useState(0);
+  const files = useRef(new Map<string, File | string>());
   const uploads = useRef(new Map<string, tus.Upload>());
+  const s3 = useRef<S3Uploader | null>(null);
+  const started = useRef(new Set<string>());
+  const claimed = useRef(new Set<string>());
+  const stateNow = useRef(state);
+  stateNow.current = state;
   const counter = useRef(0);
 
-  const begin = (id: string) => {
+  useEffect(() => {
+    let live = true;
+    let uploader: S3Uploader | null = null;
+    const load = async () => {
+      const settings = await s3Settings();
+      if (!live) return;
+      if (!settings?.enabled) {
+        setMode("tus");
+        return;
+      }
+      // Uppy is its own chunk, downloaded only when uploads go to the bucket.
+      const { S3Uploader } = await import("../lib/s3Upload");
+      if (!live) return;
+      uploader = new S3Uploader({
+        owner: viewer?.username ?? "",
+        settings,
+        visibility: () => stateNow.current,
+        events: {
+          progress: (id, sent) => dispatch({ type: "progress", id, sent, at: Date.now() }),
+          retrying: (id, reason) => dispatch({ type: "retrying", id, reason }),
+          sent: (id) => dispatch({ type: "sent", id }),
+          done: (id, mediaToken) => dispatch({ type: "done", id, mediaToken }),
+          failed: (id, error, retryable) => dispatch({ type: "failed", id, error, retryable }),
+          restored: () => setRestored((n) => n + 1),
+        },
+      });
+      s3.current = uploader;
+      if (settings.max_size > 0) setMaxSize(settings.max_size);
+      setMode("s3");
+    };
+    // Never tus instead: in S3 mode the file must not go through our server.
+    load().catch(() => live && setMode("unavailable"));
+    return () => {
+      live = false;
+      // Pause, not cancel: leaving the page keeps the uploads on the server to resume later.
+      uploader?.close();
+      s3.current = null;
+    };
+  }, [viewer?.username]);
+
+  // Files the browser kept from an earlier visit (small ones) go on by themselves.
+  useEffect(() => {
+    const uploader = s3.current;
+    if (!uploader || restored === 0) return;
+    for (const file of uploader.resumable()) {
+      if (claimed.current.has(file.fileId)) continue;
+      claimed.current.add(file.fileId);
+      counter.current += 1;
+      const id = `${counter.current}-${file.name}`;
+      files.current.set(id, file.fileId);
+      dispatch({ type: "add", id, name: file.name, size: file.size });
+    }
+  }, [restored]);
+
+  const beginS3 = (id: string, uploader: S3Uploader) => {
     const file = files.current.get(id);
-    if (!file || uploads.current.has(id)) return;
+    if (!file || started.current.has(id)) return;
+    started.current.add(id);
+    dispatch({ type: "start", id });
+    if (uploader.begin(id, file)) dispatch({ type: "start", id, resuming: true });
+    setRestored((n) => n + 1); // a file chosen again leaves the "Unfinished uploads" list
+  };
+
+  const begin = (id: string) => {
+    if (mode === "s3" && s3.current) {
+      beginS3(id, s3.current);
+      return;
+    }
+    const file = files.current.get(id);
+    if (!(file instanceof File) || uploads.current.has(id)) return;
     const upload = new tus.Upload(file, {
       endpoint: props.endpoint,
       chunkSize: CHUNK_SIZE,
@@ -168,6 +276,7 @@ export default function Upload({ props }: { props: Props }) {
   };
 
   useEffect(() => {
+    if (mode === "loading" || mode === "unavailable") return;
     for (const id of toStart(items, PARALLEL)) begin(id);
   });
 
@@ -177,14 +286,19 @@ export default function Upload({ props }: { props: Props }) {
       const id = `${counter.current}-${file.name}`;
       files.current.set(id, file);
       dispatch({ type: "add", id, name: file.name, size: file.size });
-      if (props.max_size > 0 && file.size > props.max_size) {
-        dispatch({ type: "failed", id, error: `This file is bigger than the limit of ${formatBytes(props.max_size)}.` });
+      if (maxSize > 0 && file.size > maxSize) {
+        dispatch({ type: "failed", id, error: `This file is bigger than the limit of ${formatBytes(maxSize)}.` });
       }
     }
     event.target.value = "";
   };
 
   const cancel = (id: string) => {
+    if (mode === "s3") {
+      s3.current?.cancel(id);
+      dispatch({ type: "cancelled", id });
+      return;
+    }
     const upload = uploads.current.get(id);
     uploads.current.delete(id);
     dispatch({ type: "cancelled", id });
@@ -192,6 +306,11 @@ export default function Upload({ props }: { props: Props }) {
   };
 
   const retry = (id: string) => {
+    if (mode === "s3") {
+      dispatch({ type: "start", id, resuming: true });
+      s3.current?.retry(id);
+      return;
+    }
     const upload = uploads.current.get(id);
     if (!upload) return;
     dispatch({ type: "start", id, resuming: true });
@@ -208,14 +327,15 @@ export default function Upload({ props }: { props: Props }) {
   });
 
   return (
-    <div className="upload-page">
+    <div className="upload-page" data-uploader={mode}>
       {!props.can_publish ? (
         <p className="notice">
           Your uploads stay private until an editor reviews them. Verified journalists publish directly:{" "}
           <a href="/verification">ask to be verified</a>.
         </p>
       ) : null}
-      <Unfinished onForget={() => undefined} />
+      {mode === "tus" ? <Unfinished onForget={() => undefined} /> : null}
+      {mode === "s3" && s3.current ? <UnfinishedS3 uploader={s3.current} version={restored} /> : null}
       <div className="field">
         <label htmlFor={stateId}>Who may see the new uploads</label>
         <select id={stateId} value={state} onChange={(e) => setState(e.target.value)}>
@@ -235,6 +355,11 @@ export default function Upload({ props }: { props: Props }) {
           disabled={!tus.isSupported}
         />
         {!tus.isSupported ? <p className="error">This browser cannot upload files here.</p> : null}
+        {mode === "unavailable" ? (
+          <p className="error" role="alert">
+            The uploader could not load. Check your connection and reload the page.
+          </p>
+        ) : null}
       </div>
       <ul className="upload-list">
         {items.map((item) => (
