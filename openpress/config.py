@@ -244,6 +244,19 @@ VARIABLES: tuple[Var, ...] = (
         group="object-storage",
     ),
     Var(
+        "UPLOAD_S3_PART_SIZE",
+        "16777216",
+        "S3 mode: bytes of each part a browser sends straight to the bucket (5 MiB or more; "
+        "larger for files that would need more than 10,000 parts).",
+        group="object-storage",
+    ),
+    Var(
+        "UPLOAD_S3_PART_URL_SECONDS",
+        "3600",
+        "S3 mode: how long a presigned URL for one part of a direct upload works, in seconds.",
+        group="object-storage",
+    ),
+    Var(
         "API_CACHE_SECONDS",
         "30",
         "How long anonymous listings and details are cached; 0 turns the cache off.",

@@ -156,7 +156,10 @@ class UploadView(_TusView):
     """One resumable upload: its offset (HEAD), more bytes (PATCH), cancel (DELETE)."""
 
     def _get(self, request, upload_id) -> ResumableUpload | None:
-        return ResumableUpload.objects.filter(pk=upload_id, user=request.user).first()
+        # Direct uploads to the bucket (s3_upload_id) are not tus's to write to.
+        return ResumableUpload.objects.filter(
+            pk=upload_id, user=request.user, s3_upload_id=""
+        ).first()
 
     def options(self, request, *args, **kwargs):
         return UploadCollectionView.options(self, request)

@@ -20,6 +20,7 @@ from rest_framework.throttling import (
     UserRateThrottle,
 )
 
+from media_app import storage
 from media_app.api import filters
 from media_app.api import serializers as s
 from media_app.api.caching import cached_for_anonymous
@@ -31,8 +32,10 @@ from media_app.selectors import media as selectors
 from media_app.services import actions as action_services
 from media_app.services import comments as comment_services
 from media_app.services import media as media_services
+from media_app.services import uploads_s3
 from media_app.services.errors import ServiceError, UploadTooLarge
 from media_app.services.quotas import upload_quota_check
+from media_app.uploads import BucketUploadHandler, StreamedToBucket
 
 _PARSERS = (JSONParser, FormParser, MultiPartParser)
 _DETAIL = inline_serializer("Detail", {"detail": serializers.CharField()})
@@ -76,6 +79,21 @@ class MediaListView(_MediaAPIView):
 
     def throttled(self, request, wait):
         upload_throttled(wait)
+
+    def initialize_request(self, request, *args, **kwargs):
+        if request.method == "POST" and storage.s3_mode():
+            # S3 mode: the file goes to the bucket part by part as it arrives, never whole into
+            # memory or a temporary file. Set before anything reads the form (CSRF included).
+            request.upload_handlers = [BucketUploadHandler(request)]
+        return super().initialize_request(request, *args, **kwargs)
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        finally:
+            stream = getattr(request, "bucket_stream", None)
+            if stream is not None:
+                stream.discard()  # nothing left in the bucket unless a Media took it
 
     @extend_schema(
         tags=["media"],
@@ -124,13 +142,18 @@ class MediaListView(_MediaAPIView):
         if getattr(request, "upload_too_large", False):
             raise _upload_too_large()
         data.is_valid(raise_exception=True)
-        media = media_services.media_create(
-            user=request.user,
-            uploaded_file=data.validated_data["media_file"],
-            title=data.validated_data.get("title", ""),
-            description=data.validated_data.get("description", ""),
-            state=data.validated_data.get("state", Media.State.PUBLIC),
-        )
+        uploaded = data.validated_data["media_file"]
+        fields = {
+            "title": data.validated_data.get("title", ""),
+            "description": data.validated_data.get("description", ""),
+            "state": data.validated_data.get("state", Media.State.PUBLIC),
+        }
+        if isinstance(uploaded, StreamedToBucket):
+            media = uploads_s3.media_from_stream(
+                user=request.user, stream=uploaded.stream, filename=uploaded.name, **fields
+            )
+        else:
+            media = media_services.media_create(user=request.user, uploaded_file=uploaded, **fields)
         media = selectors.media_detail(user=request.user, friendly_token=media.friendly_token)
         body = s.SingleMediaSerializer(media, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)

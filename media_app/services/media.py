@@ -91,15 +91,9 @@ def media_create(
     ``quota_counted``: the bytes were already counted against the owner's quota (a finished tus
     upload, counted at its creation), so the quota is not checked again.
     """
-    if state not in Media.State.values:
-        raise ServiceError(f"state must be one of {', '.join(Media.State.values)}.", field="state")
-    if Media.objects.filter(user=user).count() >= settings.UPLOADS_PER_USER:
-        raise NotAllowed(f"You have reached the limit of {settings.UPLOADS_PER_USER} uploads.")
-    if uploaded_file.size == 0:
-        raise MediaRejected("The file is empty.", field="media_file")
-    if not quota_counted:
-        upload_quota_check(user=user, adding=uploaded_file.size)  # before anything is stored
-
+    _media_create_check(
+        user=user, size=uploaded_file.size, state=state, quota_counted=quota_counted
+    )
     uploaded_file.seek(0)
     head = uploaded_file.read(SNIFF_BYTES)
     uploaded_file.seek(0)
@@ -109,16 +103,91 @@ def media_create(
     # The stored name is ours: the client's file name only ever becomes a cleaned-up title.
     name = storage.original_name(uid, extension)
     stored = default_storage.save(name, uploaded_file)
+    return _media_record(
+        user=user,
+        uid=uid,
+        stored=stored,
+        media_type=media_type,
+        size=uploaded_file.size,
+        filename=uploaded_file.name,
+        title=title,
+        description=description,
+        state=state,
+        quota_counted=quota_counted,
+    )
+
+
+def media_create_stored(
+    *,
+    user,
+    uid: uuid.UUID,
+    name: str,
+    size: int,
+    head: bytes,
+    filename: str,
+    title: str = "",
+    description: str = "",
+    state: str = Media.State.PUBLIC,
+    quota_counted: bool = False,
+) -> Media:
+    """``media_create`` for an original already in storage under ``name``: an upload sent
+    straight to the bucket, or streamed there by POST /api/v1/media (S3 mode). The same rules;
+    ``head`` is the file's first ``SNIFF_BYTES`` and ``name`` must be ``original_name(uid, the
+    sniffed extension)``. The caller deletes the object when this raises."""
+    _media_create_check(user=user, size=size, state=state, quota_counted=quota_counted)
+    media_type, extension = detect_media_type(head)
+    if name != storage.original_name(uid, extension):
+        raise ValueError(f"{name!r} is not the original's name for {uid} ({extension})")
+    return _media_record(
+        user=user,
+        uid=uid,
+        stored=name,
+        media_type=media_type,
+        size=size,
+        filename=filename,
+        title=title,
+        description=description,
+        state=state,
+        quota_counted=quota_counted,
+    )
+
+
+def _media_create_check(*, user, size: int, state: str, quota_counted: bool) -> None:
+    if state not in Media.State.values:
+        raise ServiceError(f"state must be one of {', '.join(Media.State.values)}.", field="state")
+    if Media.objects.filter(user=user).count() >= settings.UPLOADS_PER_USER:
+        raise NotAllowed(f"You have reached the limit of {settings.UPLOADS_PER_USER} uploads.")
+    if size == 0:
+        raise MediaRejected("The file is empty.", field="media_file")
+    if not quota_counted:
+        upload_quota_check(user=user, adding=size)  # before anything is stored
+
+
+def _media_record(
+    *,
+    user,
+    uid: uuid.UUID,
+    stored: str,
+    media_type: str,
+    size: int,
+    filename: str,
+    title: str,
+    description: str,
+    state: str,
+    quota_counted: bool,
+) -> Media:
+    """The Media row of a stored original; its encoding is enqueued after commit. The stored
+    file is deleted when the row cannot be made."""
     new_state, reviewed = _initial_state(user=user, requested=state)
     try:
         with transaction.atomic():
             if not quota_counted:
                 # Again under the account's lock: a concurrent upload may have taken the room.
-                upload_quota_check(user=user, adding=uploaded_file.size)
+                upload_quota_check(user=user, adding=size)
             media = Media.objects.create(
                 uid=uid,
                 user=user,
-                title=clean_text(title, limit=100) or title_from_filename(uploaded_file.name),
+                title=clean_text(title, limit=100) or title_from_filename(filename),
                 description=description,
                 media_type=media_type,
                 state=new_state,
@@ -126,8 +195,8 @@ def media_create(
                 is_reviewed=reviewed,
                 reviewed_at=timezone.now() if reviewed else None,
                 media_file=stored,
-                original_filename=clean_text(os.path.basename(uploaded_file.name or ""), limit=255),
-                size=uploaded_file.size,
+                original_filename=clean_text(os.path.basename(filename or ""), limit=255),
+                size=size,
                 add_date=timezone.now(),
             )
             _enqueue_encoding(media)

@@ -1,10 +1,11 @@
 """The per-account upload quota (issue 13, finding 5).
 
 What counts: the originals of the account's media plus the declared ``Upload-Length`` of its
-unfinished resumable uploads (``media_app.selectors.uploads``). A tus upload is counted in full
-from its creation, before any byte arrives, so twenty 4 GiB creations cannot reserve 80 GiB of
-disk; a finished upload is counted once, through its media; a deleted media or a cancelled or
-expired upload frees its bytes.
+unfinished resumable uploads (``media_app.selectors.uploads``), direct uploads to the bucket
+included (S3 mode: their declared size, while their multipart upload lives). A tus upload is
+counted in full from its creation, before any byte arrives, so twenty 4 GiB creations cannot
+reserve 80 GiB of disk; a finished upload is counted once, through its media; a deleted media or a
+cancelled or expired upload frees its bytes.
 
 The check locks the account's row, so two uploads started at the same moment cannot both fit
 into the last free bytes: call it inside the transaction that creates the upload or the media.
@@ -37,7 +38,8 @@ def upload_quota_of(user) -> int:
 def upload_quota_check(*, user, adding: int, new_pending: bool = False) -> None:
     """Refuse (413) an upload of ``adding`` bytes that does not fit into ``user``'s quota.
 
-    ``new_pending`` is true for a tus creation, which also counts against
+    ``new_pending`` is true for a tus creation or a direct upload to the bucket
+    (``uploads_s3``), which also counts against
     ``UPLOAD_MAX_PENDING`` (400). Nothing is written: the caller stores nothing when this raises.
     """
     with transaction.atomic():
@@ -48,7 +50,7 @@ def upload_quota_check(*, user, adding: int, new_pending: bool = False) -> None:
         if new_pending and max_pending and usage.pending_count >= max_pending:
             raise TooManyPendingUploads(
                 f"You have {usage.pending_count} unfinished uploads; the limit is {max_pending} "
-                "at once (UPLOAD_MAX_PENDING). Finish or cancel one (tus DELETE) first.",
+                "at once (UPLOAD_MAX_PENDING). Finish or cancel one first.",
                 extra={"pending": usage.pending_count, "max_pending": max_pending},
             )
         quota = upload_quota_of(user)

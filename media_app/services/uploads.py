@@ -190,9 +190,10 @@ def upload_delete(*, upload: ResumableUpload) -> None:
 
 
 def uploads_expire(*, older_than: timedelta = ABANDONED_AFTER) -> int:
-    """Delete uploads nobody has written to for a while (beat job)."""
+    """Delete uploads nobody has written to for a while (beat job). Direct uploads to the
+    bucket are aborted there first, by ``uploads_s3.s3_uploads_reap``."""
     stale = ResumableUpload.objects.filter(
-        media__isnull=True, updated_at__lt=timezone.now() - older_than
+        media__isnull=True, s3_upload_id="", updated_at__lt=timezone.now() - older_than
     )
     count = 0
     for upload in stale:

@@ -29,15 +29,25 @@ def expire_uploads() -> int:
     return count
 
 
+@shared_task(name="housekeeping.abort_s3_uploads")
+def abort_s3_uploads() -> tuple[int, int]:
+    """S3 mode: abort direct uploads abandoned for a day, and multipart uploads under the
+    originals' prefix that no upload row knows (scheduled hourly by beat; a no-op on the
+    filesystem). Their declared size stops counting against the owner's quota."""
+    from media_app.services.uploads_s3 import s3_uploads_reap
+
+    return s3_uploads_reap()
+
+
 @shared_task(name="housekeeping.encoding_leases")
 def encoding_leases() -> tuple[int, int]:
     """Start again, on another worker, the encodes whose worker was lost (its step's lease ran
     out: SIGKILL, OOM, node gone); scheduled by beat every 15 s. Reads and writes rows only, so
     it runs on the short queue, never behind the encodes it watches (media_app/encoding/lease.py).
     """
-    from media_app.encoding.lease import sweep
+    from media_app.services.encoding import encoding_leases_sweep
 
-    requeued, failed = sweep()
+    requeued, failed = encoding_leases_sweep()
     if requeued or failed:
         logger.warning("lost encodes: %d started again, %d failed", requeued, failed)
     return requeued, failed

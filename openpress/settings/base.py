@@ -296,6 +296,14 @@ for _name in ("UPLOAD_CREATE_RATE", "UPLOAD_CREATE_RATE_PER_CLIENT"):
         raise ImproperlyConfigured(
             f"{_name} must look like 60/hour (number/second|minute|hour|day)."
         )
+# S3 mode: direct uploads from the browser to the bucket (media_app/services/uploads_s3.py).
+UPLOAD_S3_PART_SIZE = int(setting("UPLOAD_S3_PART_SIZE"))
+UPLOAD_S3_PART_URL_SECONDS = int(setting("UPLOAD_S3_PART_URL_SECONDS"))
+if UPLOAD_S3_PART_SIZE < 5 * 1024 * 1024 or UPLOAD_S3_PART_URL_SECONDS < 60:
+    raise ImproperlyConfigured(
+        "UPLOAD_S3_PART_SIZE must be 5242880 (S3's smallest part) or more and "
+        "UPLOAD_S3_PART_URL_SECONDS 60 or more."
+    )
 FILE_UPLOAD_MAX_MEMORY_SIZE = 0
 FILE_UPLOAD_HANDLERS = ["media_app.uploads.LimitedTemporaryFileUploadHandler"]
 FILE_UPLOAD_PERMISSIONS = 0o644
