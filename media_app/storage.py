@@ -507,3 +507,393 @@ def run_of(hls_file: str) -> str | None:
     if len(parts) >= 5 and parts[0] == ENCODED and parts[2] == "hls":
         return parts[3]
     return None
+
+
+# --- H4: migration ---------------------------------------------------------------------------
+#
+# ``manage.py media_storage_migrate`` copies every media file between the filesystem under
+# MEDIA_ROOT and the bucket the AWS_* settings name, whatever STORAGES holds at the time (an
+# operator sets the bucket's variables before switching to it, or still has them when leaving
+# it). The two sides below are built from the settings, not from ``default_storage``. Names are
+# the same on both sides, so no media row changes; ``StorageCopy`` rows record what was
+# verified. The imports are local: this section stands on its own.
+
+MIGRATION_CHUNK = 1024 * 1024
+# Objects above this go up in parts (s3transfer reads the stream sequentially, a part at a
+# time, per file: parts x threads bytes in memory).
+MIGRATION_PART = 8 * 1024 * 1024
+MIGRATION_PART_THREADS = 2
+_MIGRATION_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".m4s": "video/iso.segment"}
+
+
+class StorageSettingMissing(ValueError):
+    """A setting the other side needs is not set; the message names it."""
+
+
+class CopyMismatch(OSError):
+    """The copy read back from the target differs from what was read from the source."""
+
+
+class CopyInterrupted(Exception):
+    """The migration was asked to stop (Ctrl-C, SIGTERM) while this file was copied."""
+
+
+class StoredFile:
+    """One media file on one side: its name, size in bytes, last modification (UTC, whole
+    seconds: S3 listings give milliseconds, HEAD whole seconds)."""
+
+    __slots__ = ("modified", "name", "size")
+
+    def __init__(self, name: str, size: int, modified) -> None:
+        self.name, self.size, self.modified = name, size, modified
+
+
+def configured(name: str) -> str:
+    """An object-storage setting: Django's when the settings module defines one (the tests'
+    ``s3_media``, the S3 suite), else the variable as ``openpress/config.py`` reads it."""
+    value = getattr(settings, name, None)
+    if value is None:
+        from openpress import config
+
+        value = config.value(name)
+    return value
+
+
+def hls_tree(hls_file: str) -> str | None:
+    """The HLS folder ``encoded/<uid>/hls/<run>`` of master playlist name ``hls_file``."""
+    parts = hls_file.split("/")
+    if len(parts) == 5 and parts[0] == ENCODED and parts[2] == "hls" and parts[3]:
+        return hls_prefix(parts[1], parts[3])
+    return None
+
+
+def media_inventory() -> tuple[list[str], list[str]]:
+    """What a migration copies: the names the rows hold (the original, the stills, user
+    logos) and the folders copied whole (each media's current HLS run, its subtitles)."""
+    from media_app.models import Media, User
+
+    fields = ("media_file", "poster", "thumbnail", "sprites", "sprites_vtt", "preview")
+    names: set[str] = set()
+    folders: set[str] = set()
+    rows = Media.objects.order_by("pk").values_list(*fields, "hls_file", "uid")
+    for row in rows.iterator(chunk_size=2000):
+        names.update(name for name in row[: len(fields)] if name)
+        tree = hls_tree(row[len(fields)])
+        if tree:
+            folders.add(tree)
+        folders.add(f"{encoded_prefix(row[-1].hex)}/subtitles")
+    names.update(User.objects.exclude(logo="").values_list("logo", flat=True))
+    return sorted(names), sorted(folders)
+
+
+def _whole_seconds(moment):
+    # S3 listings give milliseconds, HEAD whole seconds: compare at the coarser of the two.
+    return moment.replace(microsecond=0)
+
+
+class _HashingReader:
+    """Reads a source stream once, counting and hashing what passes. Only ``read``: s3transfer
+    then reads it strictly in order (its non-seekable path), so the digest is of the bytes
+    sent. Stops with CopyInterrupted when ``stop`` is set."""
+
+    def __init__(self, stream, stop=None):
+        import hashlib
+
+        self._stream = stream
+        self._stop = stop
+        self.size = 0
+        self.sha256 = hashlib.sha256()
+
+    def read(self, amount: int = -1) -> bytes:
+        if self._stop is not None and self._stop.is_set():
+            raise CopyInterrupted
+        data = self._stream.read(amount if amount and amount > 0 else MIGRATION_CHUNK)
+        self.size += len(data)
+        self.sha256.update(data)
+        return data
+
+
+def _digest(stream, stop=None) -> tuple[int, str]:
+    reader = _HashingReader(stream, stop)
+    while reader.read(MIGRATION_CHUNK):
+        pass
+    return reader.size, reader.sha256.hexdigest()
+
+
+class FilesystemSide:
+    """Media files under a folder (MEDIA_ROOT). A copy is written next to its final name and
+    renamed over it only once read back and found equal, so the final name never holds a
+    partial file; an interrupted copy leaves ``<name>.migrating``, which the next run
+    overwrites."""
+
+    kind = "filesystem"
+
+    def __init__(self, root) -> None:
+        import os
+
+        self.root = os.path.abspath(str(root))
+        self.label = f"file://{self.root}"
+
+    def _path(self, name: str) -> str:
+        import os
+
+        path = os.path.normpath(os.path.join(self.root, name))
+        if not path.startswith(self.root + os.sep):
+            raise ValueError(f"not a media name: {name!r}")
+        return path
+
+    def probe(self) -> None:
+        import os
+
+        if not os.path.isdir(self.root):
+            raise StorageSettingMissing(f"MEDIA_ROOT ({self.root}) is not a folder.")
+
+    def _entry(self, name: str, path: str) -> StoredFile:
+        import datetime
+        import os
+
+        st = os.stat(path)
+        modified = datetime.datetime.fromtimestamp(int(st.st_mtime), tz=datetime.UTC)
+        return StoredFile(name, st.st_size, modified)
+
+    def stat(self, name: str) -> StoredFile | None:
+        import os
+
+        path = self._path(name)
+        if not os.path.isfile(path):
+            return None
+        try:
+            return self._entry(name, path)
+        except FileNotFoundError:
+            return None
+
+    def list(self, prefix: str) -> list[StoredFile]:
+        import os
+
+        top = self._path(prefix)
+        found = []
+        for folder, _dirs, files in os.walk(top):
+            for fname in files:
+                if fname.endswith(".migrating"):
+                    continue
+                path = os.path.join(folder, fname)
+                name = os.path.relpath(path, self.root).replace(os.sep, "/")
+                try:
+                    found.append(self._entry(name, path))
+                except FileNotFoundError:
+                    continue
+        return sorted(found, key=lambda e: e.name)
+
+    def open(self, name: str):
+        return open(self._path(name), "rb")
+
+    def digest(self, name: str, stop=None) -> tuple[int, str]:
+        with self.open(name) as fh:
+            return _digest(fh, stop)
+
+    def stage(self, name: str, reader: _HashingReader) -> str:
+        import os
+
+        final = self._path(name)
+        os.makedirs(os.path.dirname(final), exist_ok=True)
+        staged = final + ".migrating"
+        try:
+            with open(staged, "wb") as out:
+                while data := reader.read(MIGRATION_CHUNK):
+                    out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(staged, settings.FILE_UPLOAD_PERMISSIONS or 0o644)
+        except BaseException:
+            self.discard(staged)
+            raise
+        return staged
+
+    def read_back(self, staged: str, stop=None) -> tuple[int, str]:
+        with open(staged, "rb") as fh:
+            return _digest(fh, stop)
+
+    def commit(self, staged: str, name: str) -> None:
+        import os
+
+        os.replace(staged, self._path(name))
+
+    def discard(self, staged: str) -> None:
+        import contextlib
+        import os
+
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(staged)
+
+
+class S3Side:
+    """Media objects in a bucket. An upload (one PUT, or a multipart upload completed) appears
+    whole or not at all; a copy that reads back different is deleted. An interrupted multipart
+    upload is aborted by s3transfer, or by the bucket's lifecycle rule (media_storage_setup)
+    when the process was killed."""
+
+    kind = "s3"
+
+    def __init__(self, storage) -> None:
+        self.client = storage.connection.meta.client
+        self.bucket = storage.bucket_name
+        where = storage.endpoint_url or "amazon-s3"
+        self.label = f"s3://{where.split('://', 1)[-1].rstrip('/')}/{self.bucket}"
+        self.where = (
+            f"the S3 server at {storage.endpoint_url} (AWS_S3_ENDPOINT_URL)"
+            if storage.endpoint_url
+            else "Amazon S3"
+        )
+
+    def probe(self) -> None:
+        """One listing: the bucket answers to these keys, else why not, naming the setting."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self.client.list_objects_v2(Bucket=self.bucket, MaxKeys=1)
+        except BotoCoreError as exc:
+            raise StorageSettingMissing(f"{self.where} cannot be reached: {exc}") from exc
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            named = {
+                "NoSuchBucket": f"The bucket '{self.bucket}' (AWS_STORAGE_BUCKET_NAME) does not "
+                f"exist on {self.where}; create it (manage.py media_storage_setup).",
+                "InvalidAccessKeyId": f"AWS_ACCESS_KEY_ID is not a key that {self.where} knows.",
+                "SignatureDoesNotMatch": "AWS_SECRET_ACCESS_KEY is not the secret of "
+                f"AWS_ACCESS_KEY_ID on {self.where}.",
+                "AccessDenied": f"AWS_ACCESS_KEY_ID may not list the bucket '{self.bucket}' "
+                f"(AWS_STORAGE_BUCKET_NAME) on {self.where}.",
+            }
+            raise StorageSettingMissing(
+                named.get(code, f"{self.where} refused listing the bucket '{self.bucket}': {exc}")
+            ) from exc
+
+    def stat(self, name: str) -> StoredFile | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            head = self.client.head_object(Bucket=self.bucket, Key=name)
+        except ClientError as exc:
+            if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
+                return None
+            raise
+        return StoredFile(name, head["ContentLength"], _whole_seconds(head["LastModified"]))
+
+    def list(self, prefix: str) -> list[StoredFile]:
+        prefix = prefix.rstrip("/") + "/"
+        found = []
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=prefix
+        )
+        for page in pages:
+            for item in page.get("Contents", []):
+                modified = _whole_seconds(item["LastModified"])
+                found.append(StoredFile(item["Key"], item["Size"], modified))
+        return found
+
+    def open(self, name: str):
+        import contextlib
+
+        return contextlib.closing(self.client.get_object(Bucket=self.bucket, Key=name)["Body"])
+
+    def digest(self, name: str, stop=None) -> tuple[int, str]:
+        # Computed from the bytes, never from the ETag: a multipart upload's ETag is no MD5 of
+        # the object, and Ceph RGW answers an empty one when completing it.
+        with self.open(name) as body:
+            return _digest(body, stop)
+
+    def stage(self, name: str, reader: _HashingReader) -> str:
+        import mimetypes
+        import os
+
+        from boto3.s3.transfer import TransferConfig
+
+        ext = os.path.splitext(name)[1].lower()
+        kind = _MIGRATION_TYPES.get(ext) or mimetypes.guess_type(name)[0]
+        self.client.upload_fileobj(
+            reader,
+            self.bucket,
+            name,
+            ExtraArgs={"ContentType": kind or "application/octet-stream"},
+            Config=TransferConfig(
+                multipart_threshold=MIGRATION_PART,
+                multipart_chunksize=MIGRATION_PART,
+                max_concurrency=MIGRATION_PART_THREADS,
+            ),
+        )
+        return name
+
+    def read_back(self, staged: str, stop=None) -> tuple[int, str]:
+        return self.digest(staged, stop)
+
+    def commit(self, staged: str, name: str) -> None:
+        """Nothing: the upload put the object in place whole."""
+
+    def discard(self, staged: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=staged)
+
+
+def filesystem_side() -> FilesystemSide:
+    return FilesystemSide(settings.MEDIA_ROOT)
+
+
+def s3_side() -> S3Side:
+    """The bucket the AWS_* settings name, with STORAGES' client options (endpoint, region,
+    addressing style, retries, checksums only when required)."""
+    bucket = configured("AWS_STORAGE_BUCKET_NAME")
+    if not bucket:
+        raise StorageSettingMissing(
+            "AWS_STORAGE_BUCKET_NAME is not set: name the bucket (and AWS_S3_ENDPOINT_URL, "
+            "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY for a server other than Amazon S3)."
+        )
+    access, secret = configured("AWS_ACCESS_KEY_ID"), configured("AWS_SECRET_ACCESS_KEY")
+    if bool(access) != bool(secret):
+        missing, other = (
+            ("AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID")
+            if access
+            else ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+        )
+        raise StorageSettingMissing(f"{missing} is not set, but {other} is: set both, or neither.")
+    from storages.backends.s3 import S3Storage
+
+    from openpress.settings.base import storage_backends
+
+    options = storage_backends(
+        bucket=bucket,
+        endpoint_url=configured("AWS_S3_ENDPOINT_URL"),
+        access_key=access,
+        secret_key=secret,
+        region=configured("AWS_S3_REGION_NAME"),
+        addressing_style=configured("AWS_S3_ADDRESSING_STYLE"),
+        link_seconds=settings.MEDIA_LINK_SECONDS,
+    )["default"]["OPTIONS"]
+    return S3Side(S3Storage(**options))
+
+
+def copy_verified(source, target, name: str, stop=None) -> tuple[int, str]:
+    """Copy ``name`` from ``source`` to ``target``, read the copy back and compare size and
+    SHA-256 with what was read from the source. Returns (size, sha256); raises CopyMismatch
+    (the bad copy removed) or CopyInterrupted."""
+    with source.open(name) as stream:
+        reader = _HashingReader(stream, stop)
+        staged = target.stage(name, reader)  # removes what it wrote when it fails
+    try:
+        size, digest = target.read_back(staged, stop)
+    except BaseException:
+        target.discard(staged)
+        raise
+    expected = (reader.size, reader.sha256.hexdigest())
+    if (size, digest) != expected:
+        target.discard(staged)
+        raise CopyMismatch(
+            f"{name}: the copy read back {size} bytes sha256 {digest[:12]}, the source "
+            f"{expected[0]} bytes sha256 {expected[1][:12]}"
+        )
+    target.commit(staged, name)
+    return expected
+
+
+def same_content(source, target, name: str, stop=None) -> tuple[int, str] | None:
+    """(size, sha256) when ``name`` is byte for byte the same on both sides, else None."""
+    here = source.digest(name, stop)
+    return here if target.digest(name, stop) == here else None
