@@ -49,6 +49,18 @@ while True:
 PY
 }
 
+# The roles that serve or work refuse to start on an object storage that cannot work (a wrong
+# key, an unreachable endpoint, a missing bucket): uWSGI and Celery run no system checks
+# themselves, and `migrate` passing once does not cover a worker started later with other
+# settings. The check's message names the setting (media_app/checks.py); filesystem mode costs
+# one Python start and no request. Its "no issues" line goes to stderr, the log.
+check_storage() {
+    if ! python -m django check --tag storage >&2; then
+        echo "entrypoint: the object storage check failed (above); not starting $role" >&2
+        exit 78
+    fi
+}
+
 celery_worker() {  # celery_worker QUEUE CONCURRENCY [ARGS...]
     queue=$1 concurrency=$2
     shift 2
@@ -65,16 +77,19 @@ shift
 
 case "$role" in
     web | api)
+        check_storage
         wait_for_db
         exec uwsgi --ini /app/docker/uwsgi.ini "$@"
         ;;
     celery-short)
+        check_storage
         wait_for_db
         # CELERY_SHORT_CONCURRENCY when set, else two per CPU of the container's limit.
         concurrency=$(python -m openpress.cpu celery-short)
         celery_worker short_tasks "$concurrency" "$@"
         ;;
     celery-long)
+        check_storage
         wait_for_db
         # CELERY_LONG_CONCURRENCY when set, else one encode per two CPUs of the container's
         # limit (its cgroup), not of the node: nproc counts the node's cores (openpress/cpu.py).
@@ -88,6 +103,7 @@ case "$role" in
         celery_worker long_tasks "$concurrency" "$@"
         ;;
     celery-beat)
+        check_storage
         wait_for_db
         # The schedule lives in the database (django-celery-beat); no schedule file is written.
         # It fires only while it holds the beat lease: several may run (openpress/beat.py).
