@@ -305,14 +305,10 @@ def hls_is_servable(media: Media) -> bool:
 # --- the sweep -------------------------------------------------------------------------------
 
 
-def sweep() -> tuple[int, int]:
-    """Start again (new run) or fail every running encode whose worker lost a step's lease.
-
-    Returns ``(requeued, failed)``.
-    """
-    from media_app.services import encoding as svc
-
-    lapsed = (
+def lapsed_runs() -> list[tuple[int, str]]:
+    """``(media_id, run)`` of running encodes with a step whose lease ran out; the sweep that
+    starts them again is ``media_app.services.encoding.encoding_leases_sweep``."""
+    return list(
         EncodingLease.objects.filter(
             done=False,
             expires_at__lt=Now(),
@@ -322,54 +318,9 @@ def sweep() -> tuple[int, int]:
         .values_list("media_id", "run")
         .distinct()
     )
-    requeued = failed = 0
-    for media_id, run in list(lapsed):
-        with transaction.atomic():
-            media = (
-                Media.objects.select_for_update()
-                .filter(pk=media_id, encoding_run=run, encoding_status=RUNNING)
-                .first()
-            )
-            if media is None:
-                continue
-            rows = list(
-                EncodingLease.objects.select_for_update().filter(
-                    media_id=media_id, run=run, done=False
-                )
-            )
-            lapsed_ids = set(_lapsed_ids(media_id, run))
-            dead = [r for r in rows if r.pk in lapsed_ids]
-            if not dead:
-                continue  # renewed meanwhile
-            # Every holder of the run loses its lease: a live sibling (another chunk) stops at its
-            # next renewal instead of working for a run that is being replaced.
-            EncodingLease.objects.filter(media_id=media_id, run=run, done=False).update(done=True)
-            steps = ", ".join(sorted({f"{r.task} on {r.holder}" for r in dead}))
-            if f"/hls/{run}/" in media.hls_file:
-                media.hls_file = ""  # an unfinished early master of the lost run
-                media.save(update_fields=["hls_file", "edit_date"])
-            if media.encoding_attempts >= settings.ENCODE_MAX_ATTEMPTS:
-                svc.encoding_fail(
-                    media_id=media_id,
-                    run=run,
-                    reason=(
-                        f"The worker encoding it was lost {media.encoding_attempts} times "
-                        "(killed, out of memory or its machine gone). An editor can try again."
-                    ),
-                )
-                failed += 1
-                logger.warning("media %s: worker lost (%s), attempts used up", media_id, steps)
-            else:
-                svc.encoding_requeue(media=media, reset_attempts=False)
-                requeued += 1
-                logger.warning(
-                    "media %s: worker lost (%s), encoding started again", media_id, steps
-                )
-    _forget_old_rows()
-    return requeued, failed
 
 
-def _lapsed_ids(media_id: int, run: str) -> list[int]:
+def lapsed_ids(media_id: int, run: str) -> list[int]:
     return list(
         EncodingLease.objects.filter(
             media_id=media_id, run=run, done=False, expires_at__lt=Now()
@@ -377,7 +328,7 @@ def _lapsed_ids(media_id: int, run: str) -> list[int]:
     )
 
 
-def _forget_old_rows() -> int:
+def forget_old_rows() -> int:
     """Tombstones outlive any redelivery: the broker's visibility timeout plus an hour."""
     keep_for = timedelta(seconds=settings.CELERY_VISIBILITY_TIMEOUT + 3600)
     deleted, _ = EncodingLease.objects.filter(add_date__lt=Now() - keep_for).delete()

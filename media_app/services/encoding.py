@@ -845,6 +845,58 @@ def encodings_stuck_handle(*, now=None) -> tuple[int, int]:
     return requeued, failed
 
 
+def encoding_leases_sweep() -> tuple[int, int]:
+    """Start again (new run) or fail every running encode whose worker lost a step's lease.
+
+    Returns ``(requeued, failed)``. Leases themselves are ``media_app.encoding.lease``'s.
+    """
+    requeued = failed = 0
+    for media_id, run in lease.lapsed_runs():
+        with transaction.atomic():
+            media = (
+                Media.objects.select_for_update()
+                .filter(pk=media_id, encoding_run=run, encoding_status=Status.RUNNING)
+                .first()
+            )
+            if media is None:
+                continue
+            rows = list(
+                EncodingLease.objects.select_for_update().filter(
+                    media_id=media_id, run=run, done=False
+                )
+            )
+            lapsed_ids = set(lease.lapsed_ids(media_id, run))
+            dead = [r for r in rows if r.pk in lapsed_ids]
+            if not dead:
+                continue  # renewed meanwhile
+            # Every holder of the run loses its lease: a live sibling (another chunk) stops at its
+            # next renewal instead of working for a run that is being replaced.
+            EncodingLease.objects.filter(media_id=media_id, run=run, done=False).update(done=True)
+            steps = ", ".join(sorted({f"{r.task} on {r.holder}" for r in dead}))
+            if f"/hls/{run}/" in media.hls_file:
+                media.hls_file = ""  # an unfinished early master of the lost run
+                media.save(update_fields=["hls_file", "edit_date"])
+            if media.encoding_attempts >= settings.ENCODE_MAX_ATTEMPTS:
+                encoding_fail(
+                    media_id=media_id,
+                    run=run,
+                    reason=(
+                        f"The worker encoding it was lost {media.encoding_attempts} times "
+                        "(killed, out of memory or its machine gone). An editor can try again."
+                    ),
+                )
+                failed += 1
+                logger.warning("media %s: worker lost (%s), attempts used up", media_id, steps)
+            else:
+                encoding_requeue(media=media, reset_attempts=False)
+                requeued += 1
+                logger.warning(
+                    "media %s: worker lost (%s), encoding started again", media_id, steps
+                )
+    lease.forget_old_rows()
+    return requeued, failed
+
+
 def encoding_scratch_cleanup(*, older_than_seconds: int = 6 * 3600) -> int:
     """Remove chunk work and HLS trees no run will use any more, and old local scratch folders.
 

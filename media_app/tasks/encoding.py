@@ -1,4 +1,4 @@
-"""Encoding tasks (long_tasks). The canvas is built in media_app.encoding.pipeline.
+"""Encoding tasks (long_tasks). The canvas is built in media_app.tasks.pipeline.
 
 Each task takes ids, calls one service step and returns; the services record the outcome on the
 media. They are routed to ``long_tasks``; the encodes of unreviewed media are sent there with a
@@ -82,7 +82,7 @@ def _fail_on_bug(step):
 @shared_task(name="encoding.media_encode", **LONG)
 def media_encode(media_id: int) -> None:
     """Entry point: probe, classify and start the rest of the pipeline for one media."""
-    from media_app.encoding.pipeline import pipeline_start
+    from media_app.tasks.pipeline import pipeline_start
 
     try:
         pipeline_start(media_id=media_id, task_id=_task_id())

@@ -45,9 +45,9 @@ def encoding_leases() -> tuple[int, int]:
     out: SIGKILL, OOM, node gone); scheduled by beat every 15 s. Reads and writes rows only, so
     it runs on the short queue, never behind the encodes it watches (media_app/encoding/lease.py).
     """
-    from media_app.encoding.lease import sweep
+    from media_app.services.encoding import encoding_leases_sweep
 
-    requeued, failed = sweep()
+    requeued, failed = encoding_leases_sweep()
     if requeued or failed:
         logger.warning("lost encodes: %d started again, %d failed", requeued, failed)
     return requeued, failed

@@ -1,4 +1,6 @@
-"""The encoding pipeline as a Celery canvas (never model signals).
+"""The encoding pipeline as a Celery canvas (never model signals). Tasks call services, services
+call the pure ``media_app.encoding`` package, which imports neither (import-linter contracts in
+pyproject.toml).
 
 ``pipeline_start`` runs the cheap first step inline (probe, classify, poster and thumbnail), then
 enqueues the rest on ``long_tasks``::

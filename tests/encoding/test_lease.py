@@ -121,7 +121,7 @@ def test_a_zombie_cannot_publish_over_the_newer_run(tmp_path, django_capture_on_
                 expires_at=timezone.now() - timedelta(seconds=1)
             )
             with django_capture_on_commit_callbacks(execute=False):
-                swept.append(lease.sweep())
+                swept.append(svc.encoding_leases_sweep())
         finally:
             connection.close()
 

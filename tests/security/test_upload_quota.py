@@ -22,10 +22,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from kombu.transport.redis import PRIORITY_STEPS
 from kombu.transport.redis import Channel as RedisChannel
 
-from media_app.encoding.pipeline import pipeline_start
 from media_app.models import Media, ResumableUpload
 from media_app.services.encoding import encoding_start
 from media_app.services.uploads import spool_path
+from media_app.tasks.pipeline import pipeline_start
 from tests.conftest import client_for
 from tests.encoding.clips import make_clip
 from tests.factories import MediaFactory, UserFactory
