@@ -26,6 +26,13 @@ MIB = 1024 * 1024
 PNG_HEAD = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
 
 
+@pytest.fixture(autouse=True)
+def _no_temporary_files(settings, tmp_path):
+    """In S3 mode no upload goes through a temporary file: its folder does not exist, so one
+    would fail the request."""
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "no-such-folder")
+
+
 def png(size: int) -> bytes:
     return PNG_HEAD + os.urandom(size - len(PNG_HEAD))
 
@@ -115,8 +122,6 @@ def test_a_64_mib_upload_holds_neither_memory_nor_a_temporary_file(
 
     user = UserFactory(is_verified_journalist=True)
     key = make_token(user)
-    # Any temporary file would fail the request: its folder does not exist.
-    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "no-such-folder")
     source = tmp_path / "big.png"
     with source.open("wb") as fh:
         fh.write(PNG_HEAD)
