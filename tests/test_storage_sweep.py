@@ -9,6 +9,7 @@ import datetime
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django_celery_beat.models import PeriodicTask
 
 from media_app import storage
 from media_app.models import Media
@@ -91,3 +92,8 @@ def test_orphans_older_than_the_grace_go_young_ones_and_live_media_stay(mode):
     # With the default grace (a day), nothing just written is an orphan yet.
     assert storage_orphans_sweep() == 0
     assert stored() == keep | young
+
+
+def test_the_sweep_is_a_daily_beat_job():
+    job = PeriodicTask.objects.get(task="housekeeping.storage_orphans")
+    assert job.enabled and job.crontab.hour == "4"
