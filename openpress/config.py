@@ -489,6 +489,19 @@ VARIABLES: tuple[Var, ...] = (
         "How long a container waits for the database before it gives up.",
         group="server",
     ),
+    # the test suite only (openpress/settings/test.py); no deployment reads them
+    Var(
+        "OPENPRESS_TEST_STORAGE",
+        "filesystem",
+        "Tests only: filesystem, or s3 (`make test-s3`: media in a bucket of S3_ENDPOINT).",
+        group="tests",
+    ),
+    Var(
+        "OPENPRESS_TEST_BUCKET",
+        "openpress-suite",
+        "Tests only: the bucket the suite uses in s3 mode (made and removed by the run).",
+        group="tests",
+    ),
 )
 
 BY_NAME: Mapping[str, Var] = {v.name: v for v in VARIABLES}

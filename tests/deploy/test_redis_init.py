@@ -21,9 +21,17 @@ SCRIPT = ROOT / "docker" / "redis-init.sh"
 APP_CLIENT = """
 import django
 django.setup()
+import sys, time
 from django.core.cache import cache
 from openpress.celery import app
-cache.set("acl-probe", 7, 300)
+# The cache swallows Redis errors (openpress/cache.py: 0.5 s timeouts) and a promoted replica
+# may take a moment to accept writes: try for 30 s, and say so when it never worked.
+deadline = time.monotonic() + 30
+while cache.get("acl-probe") != 7:
+    if time.monotonic() > deadline:
+        sys.exit("the cache never reached the new master")
+    cache.set("acl-probe", 7, 300)
+    time.sleep(0.5)
 app.send_task("test.acl", queue="short_tasks")
 """
 PASSWORD = "init-test-only-password"
@@ -188,6 +196,13 @@ def test_the_written_configuration_runs_with_its_users_fails_over_and_is_followe
             lambda: replica.info("replication")["role"] == "master",
             30,
             "the Sentinel (its own user on Redis) to promote redis-1",
+        )
+        # The promotion is done before the Sentinel tells clients about it: until then the app
+        # would be sent to redis-0, which is about to become a replica and drop the writes.
+        wait_for(
+            lambda: int(own.sentinel_get_master_addr_by_name("openpress")[1]) == replica_port,
+            30,
+            "the Sentinel to name redis-1 as the master",
         )
         # The app, with production settings, finds the new master through the Sentinel and
         # writes its cache and a task there, as the default users of both.
