@@ -51,6 +51,8 @@ import time
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
+from csp.constants import HEADER, HEADER_REPORT_ONLY
+from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpResponse
@@ -89,10 +91,13 @@ class _Target:
 
 
 def _target() -> _Target:
+    """Where URLs handed to browsers point: ``AWS_S3_PUBLIC_ENDPOINT_URL`` when browsers reach
+    the bucket under another name than the app does, else the storage's own endpoint. SigV4
+    signs the ``Host``, so the URL is signed for that name, never rewritten after signing."""
     client = storage.s3_client()
     bucket = storage.bucket_name()
     return _target_for(
-        client.meta.endpoint_url,
+        settings.AWS_S3_PUBLIC_ENDPOINT_URL or client.meta.endpoint_url,
         client.meta.region_name,
         (client.meta.config.s3 or {}).get("addressing_style"),
         bucket,
@@ -116,6 +121,80 @@ def _target_for(endpoint: str, region: str, style: str | None, bucket: str) -> _
         host = f"{bucket}.{host}"
         return _Target(f"{parts.scheme}://{host}", host, "", region)
     return _Target(f"{parts.scheme}://{host}", host, f"/{quote(bucket)}", region)
+
+
+def browser_client():
+    """A boto3 client for presigning URLs that a browser will use (the upload part URLs of
+    :mod:`media_app.services.uploads_s3`): the storage's own client, or, with
+    ``AWS_S3_PUBLIC_ENDPOINT_URL`` set, one like it (region, addressing style, keys) for that
+    endpoint. Never for the app's own requests: those go to ``AWS_S3_ENDPOINT_URL``."""
+    client = storage.s3_client()
+    public = settings.AWS_S3_PUBLIC_ENDPOINT_URL
+    if not public:
+        return client
+    backend = default_storage
+    return _client_for(
+        public.rstrip("/"),
+        client.meta.region_name,
+        client.meta.config,
+        getattr(backend, "access_key", None),
+        getattr(backend, "secret_key", None),
+        getattr(backend, "security_token", None),
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _client_for(endpoint, region, config, access_key, secret_key, token):
+    import boto3
+
+    # Keys None: boto3's chain, as the storage's client has them (an IAM role, ~/.aws).
+    return boto3.session.Session().client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name=region,
+        config=config,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        aws_session_token=token,
+    )
+
+
+# The directives of a page's Content-Security-Policy that name where media come from: posters
+# and thumbnails (img), the <video> (media), hls.js's segment fetches and upload parts (connect).
+MEDIA_DIRECTIVES = ("img-src", "media-src", "connect-src")
+
+
+def media_origins() -> tuple[str, ...]:
+    """The origins browsers fetch media from in S3 mode: the bucket's, as presigned URLs name it
+    (the public endpoint, or the endpoint, in path style; the bucket's own host name in
+    virtual-hosted style, as on AWS without an endpoint), and ``MEDIA_PUBLIC_BASE_URL``'s.
+    Filesystem mode: none (media come from the site itself)."""
+    if not storage.s3_mode():
+        return ()
+    origins = [_target().origin]
+    if settings.MEDIA_PUBLIC_BASE_URL:
+        base = urlsplit(settings.MEDIA_PUBLIC_BASE_URL)
+        origins.append(f"{base.scheme}://{base.netloc}")
+    return tuple(dict.fromkeys(origins))
+
+
+class MediaCSPMiddleware(CSPMiddleware):
+    """django-csp's middleware (``CONTENT_SECURITY_POLICY``), with :func:`media_origins` added
+    to :data:`MEDIA_DIRECTIVES` of every policy it writes in S3 mode (docs/security.md). An
+    answer that has a policy of its own (a playlist's ``sandbox``) keeps it."""
+
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only)
+        header = HEADER_REPORT_ONLY if report_only else HEADER
+        origins = () if header in response else media_origins()
+        if origins:
+            update = dict(parts.update or {})
+            for directive in MEDIA_DIRECTIVES:
+                given = update.get(directive) or ()
+                given = [given] if isinstance(given, str) else list(given)
+                update[directive] = [*given, *(o for o in origins if o not in given)]
+            parts.update = update
+        return parts
 
 
 @dataclass(frozen=True)

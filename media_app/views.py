@@ -6,8 +6,6 @@ answered by the selectors (``media_app.selectors``), the data comes from ``/api/
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -16,7 +14,6 @@ from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
-from media_app import storage
 from media_app.selectors.media import media_get_visible, sees_everything
 from media_app.selectors.playlists import playlist_get
 from media_app.selectors.users import user_get
@@ -129,22 +126,9 @@ def upload(request):
         "max_size": settings.UPLOAD_MAX_SIZE,
         "can_publish": request.user.can_publish,
     }
-    response = _page(request, "upload", title="Upload", props=props)
-    if storage.s3_mode():
-        # In S3 mode the browser PUTs the file's parts to the bucket (docs/storage.md, "Direct
-        # upload"): its origin, as presigned URLs name it, joins this page's connect-src.
-        response._csp_update = {"connect-src": [_bucket_origin()]}
-    return response
-
-
-def _bucket_origin() -> str:
-    """Scheme and host of the bucket's presigned URLs: the endpoint in path style, the bucket's
-    own host name in virtual-hosted style. Presigning is local (an HMAC, no request)."""
-    url = storage.s3_client().generate_presigned_url(
-        "head_bucket", Params={"Bucket": storage.bucket_name()}, ExpiresIn=60
-    )
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+    # In S3 mode the browser PUTs the file's parts to the bucket (docs/storage.md, "Direct
+    # upload"): every page's connect-src names its origin then (delivery.MediaCSPMiddleware).
+    return _page(request, "upload", title="Upload", props=props)
 
 
 @login_required

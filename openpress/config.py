@@ -196,6 +196,14 @@ VARIABLES: tuple[Var, ...] = (
         group="object-storage",
     ),
     Var(
+        "AWS_S3_PUBLIC_ENDPOINT_URL",
+        "",
+        "S3 mode: the S3 server as browsers reach it (e.g. http://127.0.0.1:7480 when the app "
+        "reaches http://s3:7480); URLs handed to browsers are signed for it. Empty: "
+        "AWS_S3_ENDPOINT_URL.",
+        group="object-storage",
+    ),
+    Var(
         "AWS_ACCESS_KEY_ID",
         "",
         "Access key for the bucket; empty: boto3's own chain (an IAM role, ~/.aws).",

@@ -37,7 +37,7 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from media_app import storage
+from media_app import delivery, storage
 from media_app.models import Media, ResumableUpload
 from media_app.services.errors import MediaRejected, ServiceError, UploadTooLarge
 from media_app.services.media import SNIFF_BYTES, detect_media_type, media_create_stored
@@ -223,7 +223,8 @@ def s3_upload_sign_part(*, upload: ResumableUpload, part_number: int) -> str:
         )
     # Signing is activity: the reaper leaves an upload alone while its parts are being asked for.
     ResumableUpload.objects.filter(pk=upload.pk).update(updated_at=timezone.now())
-    return storage.s3_client().generate_presigned_url(
+    # Signed for the bucket's name as the browser reaches it (AWS_S3_PUBLIC_ENDPOINT_URL).
+    return delivery.browser_client().generate_presigned_url(
         "upload_part",
         Params={
             "Bucket": storage.bucket_name(),

@@ -68,8 +68,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Content-Security-Policy on every answer (CONTENT_SECURITY_POLICY below).
-    "csp.middleware.CSPMiddleware",
+    # Content-Security-Policy on every answer (CONTENT_SECURITY_POLICY below; django-csp's
+    # middleware, which in S3 mode adds the bucket's origins: media_app/delivery.py).
+    "media_app.delivery.MediaCSPMiddleware",
 ]
 
 ROOT_URLCONF = "openpress.urls"
@@ -235,6 +236,16 @@ STORAGES = storage_backends(
     addressing_style=setting("AWS_S3_ADDRESSING_STYLE"),
     link_seconds=MEDIA_LINK_SECONDS,
 )
+# The S3 server as browsers reach it, when that is another name than the app's (compose: the app
+# reaches http://s3:7480, a browser on the host http://127.0.0.1:7480): presigned URLs handed to
+# browsers are signed for it (media_app/delivery.py); the app's own requests keep the endpoint.
+AWS_S3_PUBLIC_ENDPOINT_URL = setting("AWS_S3_PUBLIC_ENDPOINT_URL")
+if AWS_S3_PUBLIC_ENDPOINT_URL and not re.fullmatch(
+    r"https?://[^/\s?#]+/?", AWS_S3_PUBLIC_ENDPOINT_URL
+):
+    raise ImproperlyConfigured(
+        "AWS_S3_PUBLIC_ENDPOINT_URL must be a scheme and host, e.g. http://127.0.0.1:7480."
+    )
 # A missing bucket is created by the start-up check only when this says so (development).
 AWS_S3_CREATE_BUCKET = as_bool(setting("AWS_S3_CREATE_BUCKET"))
 # S3 mode is half built (issue 14): the storage check refuses a bucket unless this is True,
@@ -257,7 +268,9 @@ if MEDIA_PUBLIC_BASE_URL and not re.fullmatch(r"https?://[^/\s]+/(\S*/)?", MEDIA
 # lifts that). hls.js plays through MediaSource, a blob: URL for the <video>: the one thing beyond
 # 'self' the pages need (tests/security/test_user_files.py plays media in Chromium under it).
 # Media files carry a policy of their own (a sandbox: media_app/file_access.py, docker/nginx),
-# which the middleware leaves alone.
+# which the middleware leaves alone. In S3 mode the middleware (media_app.delivery.
+# MediaCSPMiddleware) adds the bucket's origin and MEDIA_PUBLIC_BASE_URL's to img-src, media-src
+# and connect-src of every page, computed at each answer from the storage in use.
 _media_origin = "{0.scheme}://{0.netloc}".format(urlsplit(MEDIA_URL)) if "//" in MEDIA_URL else ""
 _own = ("'self'", *([_media_origin] if _media_origin else []))
 CONTENT_SECURITY_POLICY = {
