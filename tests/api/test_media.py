@@ -99,6 +99,7 @@ def _tokens(response) -> list[str]:
     return [m["friendly_token"] for m in response.json()["results"]]
 
 
+@pytest.mark.filesystem  # /media/ URL forms; S3: tests/security/test_delivery_s3.py
 def test_list_shape_and_absolute_links(journalist):
     media = MediaFactory(user=journalist, size=12_345_678, thumbnail="thumbs/a.jpg")
     media.tags.add(Tag.objects.create(title="floods"), Tag.objects.create(title="rain"))
@@ -231,6 +232,7 @@ def test_list_query_count_is_constant(rows, signed_in, user, django_assert_num_q
     assert len(response.json()["results"]) == rows
 
 
+@pytest.mark.filesystem  # /media/ URL forms; S3: tests/security/test_delivery_s3.py
 def test_detail_shape(journalist):
     media = MediaFactory(
         user=journalist,
@@ -265,6 +267,7 @@ def test_detail_shape(journalist):
     assert APIClient().get(f"/api/v1/media/{media.friendly_token}/").status_code == 200
 
 
+@pytest.mark.filesystem  # /media/ URL forms; S3: tests/security/test_delivery_s3.py
 def test_detail_encodings_and_hls(journalist):
     media = MediaFactory(user=journalist)
     profile = EncodeProfile.objects.get(resolution=240, codec="h264")
@@ -305,6 +308,7 @@ def test_detail_encodings_and_hls(journalist):
     }
 
 
+@pytest.mark.filesystem  # /media/ URL forms; S3: tests/security/test_delivery_s3.py
 def test_detail_while_pending_points_at_the_original(journalist):
     media = MediaFactory(user=journalist, encoding_status="pending", media_file="original/o.mp4")
     data = client_for(journalist).get(f"/api/v1/media/{media.friendly_token}").json()

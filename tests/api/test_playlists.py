@@ -1,5 +1,7 @@
 """/api/v1/playlists: shapes, who may change what, and that hidden media never shows through."""
 
+from urllib.parse import urlsplit
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -246,7 +248,7 @@ def test_thumbnail_comes_from_the_first_visible_media():
     PlaylistMedia.objects.create(playlist=playlist, media=hidden, ordering=1)
     PlaylistMedia.objects.create(playlist=playlist, media=shown, ordering=2)
     data = APIClient().get(f"/api/v1/playlists/{playlist.friendly_token}").json()
-    assert data["thumbnail_url"].endswith("thumbs/open.jpg")
+    assert urlsplit(data["thumbnail_url"]).path.endswith("thumbs/open.jpg")  # either mode
     assert "secret" not in body(APIClient().get("/api/v1/playlists"))
 
 

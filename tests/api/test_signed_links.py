@@ -14,7 +14,9 @@ from media_app.services import signing
 from tests.conftest import client_for
 from tests.factories import MediaFactory, PlaylistFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+# Filesystem mode's signed /media/s/ links (nginx secure_link); S3 mode has the same
+# guarantees with presigned URLs: tests/security/test_delivery_s3.py.
+pytestmark = [pytest.mark.django_db, pytest.mark.filesystem]
 
 MASTER = (
     b"#EXTM3U\n#EXT-X-VERSION:7\n"

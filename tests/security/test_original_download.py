@@ -29,6 +29,8 @@ from tests.factories import MediaFactory, UserFactory
 ORIGINAL = b"\x00\x00\x00\x18ftypisom GPS 48.8584,2.2945 serial SN-0042" * 8
 STATES = (Media.State.PUBLIC, Media.State.UNLISTED, Media.State.PRIVATE)
 VIEWERS = ("anonymous", "stranger", "owner", "editor")
+# The URL forms and nginx gate of filesystem mode; S3 mode: tests/security/test_delivery_s3.py.
+pytestmark = pytest.mark.filesystem
 
 
 def _media(*, state: str, allow_download: bool, **kwargs) -> Media:
