@@ -456,6 +456,8 @@ S3_ENV = (
     # Empty: Amazon S3 itself (Kubernetes; the overlay names another server). compose's profile
     # points it at its own server (S3_COMPOSE_OVERRIDES).
     Env("AWS_S3_ENDPOINT_URL", knob("AWS_S3_ENDPOINT_URL")),
+    # The server as browsers reach it, when not as the app does (compose: S3_COMPOSE_OVERRIDES).
+    Env("AWS_S3_PUBLIC_ENDPOINT_URL", knob("AWS_S3_PUBLIC_ENDPOINT_URL")),
     Env("AWS_S3_REGION_NAME", knob("AWS_S3_REGION_NAME")),
     Env("AWS_S3_ADDRESSING_STYLE", knob("AWS_S3_ADDRESSING_STYLE")),
     Env("MEDIA_PUBLIC_BASE_URL", knob("MEDIA_PUBLIC_BASE_URL")),
@@ -473,7 +475,15 @@ S3_ENV = (
     ),
 )
 # compose only: the profile's server by default; another one (AWS, Garage...) from .env.
-S3_COMPOSE_OVERRIDES = {"AWS_S3_ENDPOINT_URL": f"${{AWS_S3_ENDPOINT_URL:-{S3_COMPOSE_ENDPOINT}}}"}
+# Browsers on the host cannot resolve s3: URLs handed to them are signed for the published port,
+# unless .env names another server (then that server's URL, the same for both) or a public name.
+S3_COMPOSE_PUBLIC_ENDPOINT = f"http://127.0.0.1:${{OPENPRESS_S3_PORT:-{S3_PORT}}}"
+S3_COMPOSE_OVERRIDES = {
+    "AWS_S3_ENDPOINT_URL": f"${{AWS_S3_ENDPOINT_URL:-{S3_COMPOSE_ENDPOINT}}}",
+    "AWS_S3_PUBLIC_ENDPOINT_URL": (
+        "${AWS_S3_PUBLIC_ENDPOINT_URL:-${AWS_S3_ENDPOINT_URL:-" + S3_COMPOSE_PUBLIC_ENDPOINT + "}}"
+    ),
+}
 # nginx reads only whether a bucket is set: /media/ then goes to the app (docker/nginx/start.sh).
 S3_NGINX_ENV = ("AWS_STORAGE_BUCKET_NAME",)
 # The site's origins, allowed to PUT parts straight into the bucket (CORS), as compose serves it.
