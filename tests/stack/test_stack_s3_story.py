@@ -34,9 +34,9 @@ pytestmark = pytest.mark.stack
 HEALTHY_WITHIN = 480  # the filesystem stack's 420 s plus Ceph's start
 SERVICES = ("postgres", "redis", "s3", "web", "api", "celery-short", "celery-long", "celery-beat")
 ONE_SHOTS = ("s3-setup", "migrate")
-# Presigned URLs name the server as the app reaches it (AWS_S3_ENDPOINT_URL); from this machine
-# it is the port the profile publishes on 127.0.0.1. The Host header stays the signed one.
-APP_ENDPOINT = "http://s3:7480"
+# Presigned URLs name the server as a browser on this machine reaches it: the port the profile
+# publishes on 127.0.0.1 (AWS_S3_PUBLIC_ENDPOINT_URL), signed for that Host.
+PUBLIC_ENDPOINT = f"http://127.0.0.1:{S3_PORT}"
 REPORT = os.environ.get("STACK_REPORT")
 
 
@@ -79,11 +79,9 @@ def fetch(url: str) -> tuple[int, bytes, str]:
     """GET a URL the app handed out, as a browser would: through nginx, or straight from the
     bucket (a presigned URL), following redirects. Returns the status, body and final URL."""
     for _ in range(5):
-        if url.startswith(APP_ENDPOINT):
-            local = f"http://127.0.0.1:{S3_PORT}" + url[len(APP_ENDPOINT) :]
-            request = urllib.request.Request(local, headers={"Host": "s3:7480"})
+        if url.startswith(f"{PUBLIC_ENDPOINT}/"):
             try:
-                with urllib.request.urlopen(request, timeout=60) as resp:  # noqa: S310
+                with urllib.request.urlopen(url, timeout=60) as resp:  # noqa: S310
                     return resp.status, resp.read(), url
             except urllib.error.HTTPError as exc:
                 return exc.code, exc.read(), url
