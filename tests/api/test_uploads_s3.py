@@ -251,7 +251,9 @@ def test_a_part_url_takes_exactly_its_part_and_dies_with_the_upload(s3, s3_bucke
     assert complete(client, upload, parts).status_code == 201
     # The multipart upload is gone: the same presigned URL no longer stores anything.
     status, answer = put(last_url, data[PART:])
-    assert status == 404 and "NoSuchUpload" in answer
+    # RGW answers NoSuchUpload, or (seen 2 times in 7 under load) cuts the connection before
+    # reading the body: either way the part is refused, and the bucket below is unchanged.
+    assert (status == 404 and "NoSuchUpload" in answer) or status == 0, (status, answer)
     assert len(bucket_keys(s3_bucket)) == 1 and multipart_uploads(s3_bucket) == []
 
 
