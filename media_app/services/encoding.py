@@ -19,6 +19,7 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -74,11 +75,17 @@ def encoding_priority(*, media_id: int) -> int:
     return PRIORITY_UNREVIEWED if reviewed is False else PRIORITY_REVIEWED
 
 
+#: The registered name of the pipeline's entry task (``media_app.tasks.encoding.media_encode``).
+#: Services send tasks by name: tasks import services, never the other way round (the layers
+#: contract in pyproject.toml); the task routes (CELERY_TASK_ROUTES) pick the queue by name.
+MEDIA_ENCODE_TASK = "encoding.media_encode"
+
+
 def encoding_start(*, media_id: int) -> None:
     """Enqueue the whole pipeline of one media (called after the upload's commit)."""
-    from media_app.tasks.encoding import media_encode
-
-    media_encode.apply_async((media_id,), priority=encoding_priority(media_id=media_id))
+    current_app.send_task(
+        MEDIA_ENCODE_TASK, args=(media_id,), priority=encoding_priority(media_id=media_id)
+    )
 
 
 def encoding_restart(*, media: Media, by) -> Media:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from celery import current_app
 from django.db.models import Q
 
 from media_app.models import User
@@ -12,7 +13,10 @@ def editor_emails() -> list[str]:
     return sorted(set(editors.exclude(email="").values_list("email", flat=True)))
 
 
-def notify_editors_of_reports(*, media_id: int) -> None:
-    from media_app.tasks.notifications import send_reported_media_notice
+#: The registered name of ``media_app.tasks.notifications.send_reported_media_notice``: sent
+#: by name, as services never import tasks (pyproject.toml's layers contract).
+REPORTED_MEDIA_TASK = "notifications.reported_media"
 
-    send_reported_media_notice.delay(media_id)
+
+def notify_editors_of_reports(*, media_id: int) -> None:
+    current_app.send_task(REPORTED_MEDIA_TASK, args=(media_id,))
