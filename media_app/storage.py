@@ -523,7 +523,6 @@ MIGRATION_CHUNK = 1024 * 1024
 # time, per file: parts x threads bytes in memory).
 MIGRATION_PART = 8 * 1024 * 1024
 MIGRATION_PART_THREADS = 2
-_MIGRATION_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".m4s": "video/iso.segment"}
 
 
 class StorageSettingMissing(ValueError):
@@ -803,18 +802,13 @@ class S3Side:
             return _digest(body, stop)
 
     def stage(self, name: str, reader: _HashingReader) -> str:
-        import mimetypes
-        import os
-
         from boto3.s3.transfer import TransferConfig
 
-        ext = os.path.splitext(name)[1].lower()
-        kind = _MIGRATION_TYPES.get(ext) or mimetypes.guess_type(name)[0]
         self.client.upload_fileobj(
             reader,
             self.bucket,
             name,
-            ExtraArgs={"ContentType": kind or "application/octet-stream"},
+            ExtraArgs={"ContentType": _content_type(name)},
             Config=TransferConfig(
                 multipart_threshold=MIGRATION_PART,
                 multipart_chunksize=MIGRATION_PART,
