@@ -5,6 +5,7 @@ import socket
 
 import pytest
 
+from media_app import storage
 from media_app.models import Encoding, Media
 from tests.encoding.clips import ffmpeg, make_clip
 from tests.encoding.conftest import encode_inline, upload
@@ -60,7 +61,8 @@ def test_a_file_cut_short_after_its_index_fails_as_truncated(tmp_path):
 
 def test_a_missing_original_fails_instead_of_staying_pending(tmp_path):
     media = upload(make_clip(tmp_path / "gone.mp4", seconds=1))
-    os.unlink(media.media_file.path)
+    media.media_file.storage.delete(media.media_file.name)
+    assert not storage.exists(media.media_file.name)
     media = encode_inline(media)
     assert media.encoding_status == "fail"
     assert media.encoding_fail_reason == "The uploaded file is missing from storage."

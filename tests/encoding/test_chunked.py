@@ -4,12 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from media_app.encoding import hls
 from media_app.models import Encoding
 from media_app.services import encoding as svc
 from media_app.services import encoding_chunks as chunks
 from tests.encoding.clips import beep_onsets, count_frames, ffmpeg, make_clip
-from tests.encoding.conftest import storage_file, upload
+from tests.encoding.conftest import children, joined, master_of, playlist_of, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -20,19 +19,14 @@ def small_chunks(settings):
     settings.ENCODE_CHUNK_SECONDS = 4
 
 
-def _rendition(master_path: Path, uri: str, dst: Path) -> Path:
+def _rendition(run: str, uri: str, dst: Path) -> Path:
     """A rendition's segments as one file, muxed with the shared audio rendition."""
-    video = hls.parse_media_playlist((master_path.parent / uri).read_text())
-    folder = (master_path.parent / uri).parent
-    (dst.parent / "v.mp4").write_bytes(
-        b"".join((folder / n).read_bytes() for n in [video.init] + [s for s, _ in video.segments])
-    )
-    audio = hls.parse_media_playlist((master_path.parent / "audio/index.m3u8").read_text())
-    afolder = master_path.parent / "audio"
-    (dst.parent / "a.mp4").write_bytes(
-        b"".join((afolder / n).read_bytes() for n in [audio.init] + [s for s, _ in audio.segments])
-    )
-    ffmpeg("-i", str(dst.parent / "v.mp4"), "-i", str(dst.parent / "a.mp4"), "-c", "copy", str(dst))
+    tracks = []
+    for track, playlist_uri in (("v", uri), ("a", "audio/index.m3u8")):
+        folder, playlist = playlist_of(run, playlist_uri)
+        names = [f"{folder}/{n}" for n in [playlist.init] + [s for s, _ in playlist.segments]]
+        tracks.append(joined(names, dst.parent / f"{track}.mp4"))
+    ffmpeg("-i", str(tracks[0]), "-i", str(tracks[1]), "-c", "copy", str(dst))
     return dst
 
 
@@ -53,21 +47,18 @@ def test_chunked_encoding_keeps_every_frame_and_the_audio_in_sync(small_chunks, 
     media.refresh_from_db()
 
     assert media.encoding_status == "success", media.encoding_fail_reason
-    master_path = storage_file(media.hls_file)
-    master = hls.parse_master(master_path.read_text())
+    run, master = master_of(media)
     assert [v.resolution for v in master.variants] == [(426, 240), (640, 360)]
     assert all(v.codecs == "avc1.4d402a,mp4a.40.2" for v in master.variants)
     source_frames = count_frames(clip)
     source_beeps = beep_onsets(clip)
     assert source_frames == 420 and len(source_beeps) == 14
     for v in master.variants:
-        out = _rendition(master_path, v.uri, tmp_path / f"out_{v.resolution[1]}.mp4")
+        out = _rendition(run, v.uri, tmp_path / f"out_{v.resolution[1]}.mp4")
         assert count_frames(out) == source_frames
         beeps = beep_onsets(out)
         assert len(beeps) == len(source_beeps)
         # In sync within one frame (33 ms) at every join.
         assert max(abs(a - b) for a, b in zip(beeps, source_beeps, strict=True)) < 1 / 30
-    assert not storage_file(f"encoded/{media.uid.hex}/work").exists() or not any(
-        storage_file(f"encoded/{media.uid.hex}/work").iterdir()
-    )
+    assert children(f"encoded/{media.uid.hex}/work") == []
     assert set(Encoding.objects.filter(media=media).values_list("status", flat=True)) == {"success"}

@@ -4,18 +4,22 @@ import json
 import os
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import redis
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
+from media_app import storage
 from media_app.models import Media
 from media_app.services import encoding as svc
 from media_app.services.errors import NotAllowed
-from tests.encoding.conftest import encode_inline, storage_file, upload
+from tests.encoding.conftest import children, encode_inline, read_text, upload
 from tests.factories import MediaFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -87,20 +91,45 @@ def test_beat_has_the_encoding_jobs():
     assert {"housekeeping.encodings_stuck", "encoding.cleanup"} <= tasks
 
 
-def test_cleanup_removes_abandoned_runs_but_keeps_the_published_one(small_clip, tmp_path):
+def test_cleanup_removes_abandoned_runs_but_keeps_the_published_one(
+    own_storage, small_clip, tmp_path, settings
+):
+    # Scratch folders of this test only: the cleanup also empties SCRATCH_DIR of old ones.
+    settings.SCRATCH_DIR = str(tmp_path / "scratch")
     media = encode_inline(upload(small_clip))
-    base = storage_file(f"encoded/{media.uid.hex}")
-    dead_hls = base / "hls" / "deadbeef0000"
-    dead_work = base / "work" / "deadbeef0000" / "chunks"
-    for folder in (dead_hls, dead_work):
-        folder.mkdir(parents=True)
-        (folder / "x.m4s").write_bytes(b"x")
-    # A folder's age is its newest file's (S3 has no folders): both abandoned runs are old.
-    old = time.time() - 7 * 3600
-    for folder in (dead_hls, dead_work):
-        os.utime(folder / "x.m4s", (old, old))
+    base = f"encoded/{media.uid.hex}"
+    for folder in ("hls/deadbeef0000", "work/deadbeef0000/chunks"):
+        default_storage.save(f"{base}/{folder}/x.m4s", ContentFile(b"x"))
+    published = media.hls_file.split("/")[3]
+    assert children(f"{base}/hls") == sorted([published, "deadbeef0000"])
 
-    assert svc.encoding_scratch_cleanup() == 2
-    assert sorted(p.name for p in (base / "hls").iterdir()) == [media.hls_file.split("/")[3]]
-    assert not any((base / "work").iterdir())
-    assert storage_file(media.hls_file).exists()
+    # A folder's age is its newest file's (S3 has no folders): just written, both are kept
+    # from a sweep that could race a run starting.
+    assert svc.encoding_scratch_cleanup() == 0
+    assert children(f"{base}/work") == ["deadbeef0000"]
+    # Older than the limit (here: any age), both abandoned runs go; the published one stays.
+    assert svc.encoding_scratch_cleanup(older_than_seconds=0) == 2
+    assert children(f"{base}/hls") == [published]
+    assert children(f"{base}/work") == []
+    assert storage.exists(media.hls_file)
+    assert read_text(media.hls_file).startswith("#EXTM3U")
+
+
+@pytest.mark.filesystem
+def test_cleanup_measures_a_folders_age_by_its_newest_file(small_clip, tmp_path, settings):
+    """Filesystem mode, where a file's age can be set: a run folder with one file older than
+    the limit and one younger stays; when all are older it goes."""
+    settings.SCRATCH_DIR = str(tmp_path / "scratch")
+    media = encode_inline(upload(small_clip))
+    dead = Path(default_storage.path(f"encoded/{media.uid.hex}/hls/deadbeef0000"))
+    dead.mkdir(parents=True)
+    old = time.time() - 7 * 3600
+    for name in ("a.m4s", "b.m4s"):
+        (dead / name).write_bytes(b"x")
+    os.utime(dead / "a.m4s", (old, old))
+
+    assert svc.encoding_scratch_cleanup() == 0
+    os.utime(dead / "b.m4s", (old, old))
+    assert svc.encoding_scratch_cleanup() == 1
+    assert not dead.exists()
+    assert storage.exists(media.hls_file)

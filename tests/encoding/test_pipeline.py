@@ -1,23 +1,27 @@
 """The pipeline end to end in this process, with real ffmpeg on generated clips."""
 
-from pathlib import Path
-
 import pytest
 
+from media_app import storage
 from media_app.encoding import hls
 from media_app.models import Encoding, Media
 from tests.encoding.clips import count_frames, ffmpeg, make_clip, probe
-from tests.encoding.conftest import encode_inline, storage_file, upload
+from tests.encoding.conftest import (
+    children,
+    encode_inline,
+    fetch,
+    joined,
+    master_of,
+    playlist_of,
+    read_text,
+    stored,
+    upload,
+)
 
 pytestmark = pytest.mark.django_db
 
 
-def _master(media: Media) -> tuple[Path, hls.Master]:
-    path = storage_file(media.hls_file)
-    return path, hls.parse_master(path.read_text())
-
-
-def test_video_gets_a_ladder_without_upscaling_and_a_valid_master(small_clip):
+def test_video_gets_a_ladder_without_upscaling_and_a_valid_master(small_clip, tmp_path):
     media = encode_inline(upload(small_clip))
 
     assert media.encoding_status == Media.EncodingStatus.SUCCESS, media.encoding_fail_reason
@@ -25,7 +29,7 @@ def test_video_gets_a_ladder_without_upscaling_and_a_valid_master(small_clip):
     assert (media.video_width, media.video_height) == (640, 360)
     assert media.duration == pytest.approx(3, abs=0.1)
     assert media.hls_file.startswith(f"encoded/{media.uid.hex}/hls/")
-    path, master = _master(media)
+    run, master = master_of(media)
     # 640x360 source: 240p and 360p only, nothing taller than the source.
     assert [v.resolution for v in master.variants] == [(426, 240), (640, 360)]
     for v in master.variants:
@@ -34,20 +38,15 @@ def test_video_gets_a_ladder_without_upscaling_and_a_valid_master(small_clip):
         assert v.audio == hls.AUDIO_GROUP
     assert master.audio_uri == "audio/index.m3u8"
     for v in master.variants:
-        playlist = hls.parse_media_playlist((path.parent / v.uri).read_text())
+        folder, playlist = playlist_of(run, v.uri)
         assert playlist.ended and playlist.playlist_type == "VOD"
         assert playlist.duration == pytest.approx(3, abs=0.1)
-        folder = (path.parent / v.uri).parent
         # ffprobe a rendition: its init segment plus the first media segment.
-        joined = folder / "joined.mp4"
-        joined.write_bytes(
-            (folder / playlist.init).read_bytes() + (folder / playlist.segments[0][0]).read_bytes()
-        )
-        info = probe(joined)
+        first = [f"{folder}/{playlist.init}", f"{folder}/{playlist.segments[0][0]}"]
+        info = probe(joined(first, tmp_path / "joined.mp4"))
         video = next(s for s in info["streams"] if s["codec_type"] == "video")
         assert (video["width"], video["height"]) == v.resolution
         assert video["codec_name"] == "h264" and video["profile"] == "Main"
-        joined.unlink()
     rows = list(Encoding.objects.filter(media=media).select_related("profile"))
     assert [(r.profile.resolution, r.status, r.progress) for r in rows] == [
         (240, "success", 100),
@@ -55,19 +54,16 @@ def test_video_gets_a_ladder_without_upscaling_and_a_valid_master(small_clip):
     ]
     assert all(r.size > 0 and r.bitrate > 0 and r.media_file.name.endswith(".m3u8") for r in rows)
     for field in ("poster", "thumbnail", "sprites", "sprites_vtt", "preview"):
-        assert storage_file(getattr(media, field).name).stat().st_size > 0, field
-    vtt = storage_file(media.sprites_vtt.name).read_text()
+        assert storage.size(getattr(media, field).name) > 0, field
+    vtt = read_text(media.sprites_vtt.name)
     assert vtt.startswith("WEBVTT") and "sprites.jpg#xywh=0,0,160,90" in vtt
 
 
 def test_segments_cut_on_the_same_keyframes_in_every_rendition(clip_dir):
     clip = make_clip(clip_dir / "nine.mp4", size="640x360", seconds=9)
     media = encode_inline(upload(clip))
-    path, master = _master(media)
-    durations = [
-        [d for _, d in hls.parse_media_playlist((path.parent / v.uri).read_text()).segments]
-        for v in master.variants
-    ]
+    run, master = master_of(media)
+    durations = [[d for _, d in playlist_of(run, v.uri)[1].segments] for v in master.variants]
     assert durations[0] == pytest.approx([4, 4, 1], abs=0.05)
     assert all(d == durations[0] for d in durations)
 
@@ -79,9 +75,9 @@ def test_running_the_pipeline_twice_gives_the_same_result_and_no_leftovers(small
 
     assert media.encoding_status == Media.EncodingStatus.SUCCESS
     assert media.hls_file != first  # a new run, published as a whole
-    base = storage_file(f"encoded/{media.uid.hex}")
-    assert [p.name for p in (base / "hls").iterdir()] == [media.hls_file.split("/")[3]]
-    assert sorted(p.name for p in base.iterdir()) == [
+    base = f"encoded/{media.uid.hex}"
+    assert children(f"{base}/hls") == [media.hls_file.split("/")[3]]
+    assert children(base) == [
         "hls",
         "poster.jpg",
         "preview.webp",
@@ -90,7 +86,7 @@ def test_running_the_pipeline_twice_gives_the_same_result_and_no_leftovers(small
         "thumbnail.jpg",
     ]
     assert Encoding.objects.filter(media=media).count() == 2
-    assert not list(base.rglob(".tmp-*"))
+    assert not [name for name in stored(base) if name.rsplit("/", 1)[-1].startswith(".tmp-")]
 
 
 def test_audio_only_media_gets_an_aac_rendition(clip_dir):
@@ -102,15 +98,15 @@ def test_audio_only_media_gets_an_aac_rendition(clip_dir):
 
     assert media.encoding_status == "success", media.encoding_fail_reason
     assert media.media_type == Media.MediaType.AUDIO
-    path, master = _master(media)
+    run, master = master_of(media)
     assert [(v.uri, v.codecs, v.resolution) for v in master.variants] == [
         ("audio/index.m3u8", "mp4a.40.2", None)
     ]
-    playlist = hls.parse_media_playlist((path.parent / "audio/index.m3u8").read_text())
+    _, playlist = playlist_of(run, "audio/index.m3u8")
     assert playlist.duration == pytest.approx(3, abs=0.1)
 
 
-def test_image_gets_its_size_poster_and_thumbnail(clip_dir):
+def test_image_gets_its_size_poster_and_thumbnail(clip_dir, tmp_path):
     image = clip_dir / "photo.jpg"
     ffmpeg("-f", "lavfi", "-i", "testsrc2=s=1600x1200:d=1", "-frames:v", "1", str(image))
     media = encode_inline(upload(image))
@@ -118,21 +114,21 @@ def test_image_gets_its_size_poster_and_thumbnail(clip_dir):
     assert media.encoding_status == "success", media.encoding_fail_reason
     assert media.media_type == Media.MediaType.IMAGE
     assert (media.video_width, media.video_height) == (1600, 1200)
-    poster = probe(storage_file(media.poster.name))["streams"][0]
-    thumb = probe(storage_file(media.thumbnail.name))["streams"][0]
+    poster = probe(fetch(media.poster.name, tmp_path / "poster.jpg"))["streams"][0]
+    thumb = probe(fetch(media.thumbnail.name, tmp_path / "thumbnail.jpg"))["streams"][0]
     assert (poster["width"], poster["height"]) == (1280, 960)
     assert (thumb["width"], thumb["height"]) == (344, 258)
     assert not media.hls_file
 
 
-def test_pdf_gets_a_first_page_thumbnail(clip_dir):
+def test_pdf_gets_a_first_page_thumbnail(clip_dir, tmp_path):
     pdf = clip_dir / "doc.pdf"
     pdf.write_bytes(_tiny_pdf())
     media = encode_inline(upload(pdf))
 
     assert media.encoding_status == "success", media.encoding_fail_reason
     assert media.media_type == Media.MediaType.PDF
-    thumb = probe(storage_file(media.thumbnail.name))["streams"][0]
+    thumb = probe(fetch(media.thumbnail.name, tmp_path / "thumbnail.jpg"))["streams"][0]
     assert thumb["width"] == 344
 
 
@@ -154,28 +150,21 @@ def test_short_rotated_and_vfr_clips_succeed(clip_dir):
 
     media = Media.objects.get(media_file__contains="rotated")
     assert (media.video_width, media.video_height) == (360, 640)
-    _, master = _master(media)
+    _, master = master_of(media)
     # Upright: a portrait rendition, 360 wide at most (no upscaling), taller than wide.
     assert [v.resolution for v in master.variants] == [(136, 240), (202, 360), (270, 480)]
     media = Media.objects.get(media_file__contains="vfr")
-    path, master = _master(media)
-    playlist = hls.parse_media_playlist((path.parent / master.variants[0].uri).read_text())
+    run, master = master_of(media)
+    _, playlist = playlist_of(run, master.variants[0].uri)
     assert playlist.duration == pytest.approx(3, abs=0.2)
 
 
 def test_frame_count_of_a_rendition_matches_the_source(small_clip, tmp_path):
     media = encode_inline(upload(small_clip))
-    path, master = _master(media)
-    folder = (path.parent / master.variants[0].uri).parent
-    playlist = hls.parse_media_playlist((path.parent / master.variants[0].uri).read_text())
-    joined = tmp_path / "all.mp4"
-    joined.write_bytes(
-        b"".join(
-            (folder / name).read_bytes()
-            for name in [playlist.init] + [s for s, _ in playlist.segments]
-        )
-    )
-    assert count_frames(joined) == count_frames(small_clip) == 90
+    run, master = master_of(media)
+    folder, playlist = playlist_of(run, master.variants[0].uri)
+    names = [f"{folder}/{n}" for n in [playlist.init] + [s for s, _ in playlist.segments]]
+    assert count_frames(joined(names, tmp_path / "all.mp4")) == count_frames(small_clip) == 90
 
 
 def _tiny_pdf() -> bytes:
