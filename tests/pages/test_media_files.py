@@ -1,10 +1,15 @@
 """Media files served by Django where no nginx stands in front (``SERVE_MEDIA_FILES``): the same
-verdict as nginx asks for, so a private file is as invisible here as behind nginx."""
+verdict as nginx asks for, so a private file is as invisible here as behind nginx.
+
+Both storage modes: the files are stored where the suite keeps media (MEDIA_ROOT, or the bucket),
+and what a visitor gets is the final answer (tests/served.py: in S3 mode Django redirects to a
+presigned URL, which is followed). The ``Cache-Control`` asserted is Django's own answer's, the
+same in both modes."""
 
 import pytest
-from django.conf import settings
 
 from media_app.models import Media
+from tests import served
 from tests.factories import MediaFactory, UserFactory
 from tests.pages.conftest import logged_in
 
@@ -14,9 +19,7 @@ SEGMENT = b"\x00\x00\x00\x18ftypiso6 not really a segment"
 
 
 def _write(name: str, data: bytes = SEGMENT) -> None:
-    path = settings.MEDIA_ROOT / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    served.store(name, data)
 
 
 def _encoded_file(media: Media, rest: str = "hls/r1/240/seg_00001.m4s") -> str:
@@ -33,10 +36,10 @@ def private_media():
 
 def test_a_public_media_file_is_served_to_anyone(browser):
     url = _encoded_file(MediaFactory())
-    response = browser.get(url)
-    assert response.status_code == 200
-    assert b"".join(response.streaming_content) == SEGMENT
-    assert response["Cache-Control"] == "public, max-age=60"
+    answer = served.django_get(browser, url)
+    assert answer.status == 200
+    assert answer.body == SEGMENT
+    assert answer.site["Cache-Control"] == "public, max-age=60"
 
 
 def test_a_private_media_file_is_404_for_anonymous_and_others_and_200_for_its_owner(
@@ -45,10 +48,10 @@ def test_a_private_media_file_is_404_for_anonymous_and_others_and_200_for_its_ow
     url = _encoded_file(private_media)
     assert browser.get(url).status_code == 404
     assert logged_in(UserFactory()).get(url).status_code == 404
-    response = logged_in(private_media.user).get(url)
-    assert response.status_code == 200
-    assert response["Cache-Control"] == "private, no-store"
-    assert logged_in(UserFactory(is_editor=True)).get(url).status_code == 200
+    answer = served.django_get(logged_in(private_media.user), url)
+    assert (answer.status, answer.body) == (200, SEGMENT)
+    assert answer.site["Cache-Control"] == "private, no-store"
+    assert served.django_get(logged_in(UserFactory(is_editor=True)), url).status == 200
 
 
 def test_the_original_of_an_unreviewed_upload_is_404_for_anonymous(browser):
@@ -57,7 +60,7 @@ def test_the_original_of_an_unreviewed_upload_is_404_for_anonymous(browser):
     name = f"original/{media.uid.hex[:2]}/{media.uid.hex}.mp4"
     _write(name)
     assert browser.get(f"/media/{name}").status_code == 404
-    assert logged_in(media.user).get(f"/media/{name}").status_code == 200
+    assert served.django_get(logged_in(media.user), f"/media/{name}").status == 200
 
 
 @pytest.mark.parametrize(
