@@ -9,7 +9,7 @@ import pytest
 from media_app.encoding import ffmpeg, hls
 from media_app.encoding.ffmpeg import EncodeOptions, Packet, Rung
 from tests.encoding.clips import count_frames, make_clip
-from tests.encoding.conftest import encode_inline, storage_file, upload
+from tests.encoding.conftest import encode_inline, fetch_tree, upload
 
 SEGMENT = 4
 
@@ -163,8 +163,11 @@ def _web_ready(path: Path, *, seconds: float, force_keys: str | None = None) -> 
     )
 
 
-def _master(media) -> tuple[Path, hls.Master]:
-    path = storage_file(media.hls_file)
+def _master(media, dst: Path) -> tuple[Path, hls.Master]:
+    """The media's published HLS run copied into folder ``dst`` (ffmpeg reads a rendition's
+    playlist there, with its segments), and its master playlist."""
+    run, name = media.hls_file.rsplit("/", 1)
+    path = fetch_tree(run, dst) / name
     return path, hls.parse_master(path.read_text())
 
 
@@ -177,7 +180,7 @@ def test_web_ready_source_is_copied_for_its_rung_and_plays(tmp_path, settings):
     assert media.encoding_status == "success", media.encoding_fail_reason
     assert media.media_info["remux"]["rung"] == "360p", media.media_info["remux"]
 
-    path, master = _master(media)
+    path, master = _master(media, tmp_path / "hls")
     assert [v.uri for v in master.variants] == ["240p/index.m3u8", "360p/index.m3u8"]
     copied = path.parent / "360p/index.m3u8"
     encoded = path.parent / "240p/index.m3u8"
@@ -206,7 +209,7 @@ def test_irregular_keyframes_are_encoded(tmp_path, settings):
     assert media.encoding_status == "success", media.encoding_fail_reason
     decision = media.media_info["remux"]
     assert decision["rung"] is None and "keyframe" in decision["reason"]
-    path, master = _master(media)
+    path, master = _master(media, tmp_path / "hls")
     rendition = path.parent / "360p/index.m3u8"
     assert _packet_hashes(rendition) != _packet_hashes(clip)
     assert master.variants[1].codecs == "avc1.4d402a,mp4a.40.2"
@@ -234,6 +237,6 @@ def test_chunked_path_packages_the_copied_rung_from_the_source(tmp_path, setting
     svc.encoding_finish(media_id=media.pk, run=plan.run)
     media.refresh_from_db()
     assert media.encoding_status == "success", media.encoding_fail_reason
-    path, _ = _master(media)
+    path, _ = _master(media, tmp_path / "hls")
     assert _packet_hashes(path.parent / "360p/index.m3u8") == _packet_hashes(clip)
     assert len(_packet_hashes(path.parent / "240p/index.m3u8")) == count_frames(clip) == 360
