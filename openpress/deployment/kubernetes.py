@@ -22,6 +22,8 @@ SECRET = "openpress-secrets"  # noqa: S105 - the name of the Secret, not a value
 CONFIG = "openpress-config"
 PART_OF = "app.kubernetes.io/part-of"
 COMPONENT = "app.kubernetes.io/component"
+# S3 mode: the one S3 setting an overlay must give (components/s3-storage).
+S3_BUCKET_VAR = "AWS_STORAGE_BUCKET_NAME"
 REDIS_MASTER_NAME = config.BY_NAME["REDIS_MASTER_NAME"].default or "openpress"
 
 
@@ -596,8 +598,14 @@ def ingress(desc: Description) -> dict[str, Any]:
     }
 
 
-def config_literals(desc: Description) -> list[str]:
-    """The ConfigMap: every non-secret variable of the app roles, knobs at their defaults."""
+def config_literals(desc: Description, s3_env: tuple[Env, ...] = ()) -> list[str]:
+    """The ConfigMap: every non-secret variable of the app roles, knobs at their defaults.
+
+    With ``s3_env``, also the S3 settings the component s3-storage reads, at their defaults, all
+    but the bucket (an overlay in S3 mode names it). The migrate Job copies them from here with
+    kustomize replacements (``s3_component``), which fail on a key the ConfigMap lacks; the
+    Deployments ignore them until the component makes them read them.
+    """
     values: dict[str, str] = {}
     for role in desc.app_roles:
         for env in role.env:
@@ -605,6 +613,9 @@ def config_literals(desc: Description) -> list[str]:
                 value = resolve(env.value)
                 if values.setdefault(env.name, value) != value:
                     raise ValueError(f"{env.name} has two values: {values[env.name]!r}, {value!r}")
+    for env in s3_env:
+        if env.from_secrets is None and env.name != S3_BUCKET_VAR:
+            values.setdefault(env.name, resolve(env.value))
     return [f"{name}={value}" for name, value in sorted(values.items())]
 
 
@@ -633,8 +644,8 @@ def namespace(desc: Description) -> str:
     )
 
 
-def render(desc: Description) -> dict[str, str]:
-    """File name (relative to deploy/base) -> text."""
+def render(desc: Description, s3_env: tuple[Env, ...] = ()) -> dict[str, str]:
+    """File name (relative to deploy/base) -> text; ``s3_env``: see ``config_literals``."""
     files: dict[str, str] = {}
     files["storage.yaml"] = dump(*storage(desc))
     for role in desc.roles:
@@ -658,7 +669,7 @@ def render(desc: Description) -> dict[str, str]:
         "namespace": desc.namespace,
         "labels": [{"pairs": {PART_OF: desc.project}}],
         "resources": sorted(files),
-        "configMapGenerator": [{"name": CONFIG, "literals": config_literals(desc)}],
+        "configMapGenerator": [{"name": CONFIG, "literals": config_literals(desc, s3_env)}],
     }
     files["kustomization.yaml"] = dump(
         kustomization,
@@ -679,7 +690,7 @@ def _s3_env(envs: tuple[Env, ...]) -> list[dict[str, Any]]:
             ref = {"secretKeyRef": {"name": SECRET, "key": env.from_secrets, "optional": True}}
         else:
             ref = {"configMapKeyRef": {"name": CONFIG, "key": env.name}}
-            if env.name != "AWS_STORAGE_BUCKET_NAME":
+            if env.name != S3_BUCKET_VAR:
                 ref["configMapKeyRef"]["optional"] = True
         out.append({"name": env.name, "valueFrom": ref})
     return out
@@ -729,6 +740,43 @@ def _s3_patches(role: Role, s3_env: tuple[Env, ...]) -> list[dict[str, Any]]:
     ]
 
 
+def _s3_job(role: Role, s3_env: tuple[Env, ...]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The migrate Job's patch and replacements: the S3 variables appended to its container.
+
+    Its system checks test the bucket (media_app/checks.py) before any other role starts, as
+    compose's migrate does. A Job's template cannot change (``job``), so the settings are
+    literals, not references to the ConfigMap, whose name changes with any setting: kustomize
+    replacements copy each one from the ConfigMap into its placeholder. The keys come from the
+    Secret, whose name never changes. No volume to take out: the Job mounts no media.
+    """
+    env: list[dict[str, Any]] = []
+    replacements: list[dict[str, Any]] = []
+    for e in s3_env:
+        if e.from_secrets:
+            env += _s3_env((e,))
+            continue
+        env.append({"name": e.name, "value": ""})
+        replacements.append(
+            {
+                "source": {"kind": "ConfigMap", "name": CONFIG, "fieldPath": f"data.{e.name}"},
+                "targets": [
+                    {
+                        "select": {"kind": "Job", "name": role.name},
+                        "fieldPaths": [
+                            f"spec.template.spec.containers.[name={role.name}]"
+                            f".env.[name={e.name}].value"
+                        ],
+                    }
+                ],
+            }
+        )
+    path = "/spec/template/spec/containers/0"
+    ops: list[dict[str, Any]] = [{"op": "test", "path": f"{path}/name", "value": role.name}]
+    ops += [{"op": "add", "path": f"{path}/env/-", "value": e} for e in env]
+    patch = {"target": {"kind": "Job", "name": role.name}, "patch": _patch_text(ops)}
+    return patch, replacements
+
+
 def _patch_text(patch: Any) -> str:
     """A patch as kustomize reads it inline: YAML without our generated line."""
     return dump(patch).split("\n---\n", 1)[1]
@@ -741,7 +789,10 @@ No PersistentVolumeClaim for media and no pod mounting one: the app roles get th
 AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the Secret openpress-secrets, or neither for an
 IAM role), workers keep their work in their scratch emptyDir (sizeLimit from UPLOAD_MAX_SIZE),
 and nginx sends /media/ to the app, which answers with presigned URLs and signed playlists.
-The migrate Job writes no media and keeps its literal values (kubernetes.job): not patched."""
+The migrate Job gets them too (its system checks test the bucket first), as literal values
+copied from the ConfigMap by the replacements below: its template cannot follow the ConfigMap
+(kubernetes.job). So an overlay without AWS_STORAGE_BUCKET_NAME in its ConfigMap fails to build,
+and a changed S3 setting changes the Job: apply it with a new release."""
 
 
 def s3_component(desc: Description, s3_env: tuple[Env, ...]) -> str:
@@ -756,7 +807,13 @@ def s3_component(desc: Description, s3_env: tuple[Env, ...]) -> str:
             "metadata": {"name": volume.name},
         }
         patches.append({"patch": _patch_text(claim)})
+    replacements: list[dict[str, Any]] = []
     for role in desc.roles:
+        if role.kind == "job" and role.image.role_entrypoint:
+            patch, copies = _s3_job(role, s3_env)
+            patches.append(patch)
+            replacements += copies
+            continue
         if role.kind != "deployment":
             continue
         if not any(m.volume == "media" for m in role.mounts):
@@ -768,5 +825,6 @@ def s3_component(desc: Description, s3_env: tuple[Env, ...]) -> str:
         "apiVersion": "kustomize.config.k8s.io/v1alpha1",
         "kind": "Component",
         "patches": patches,
+        "replacements": replacements,
     }
     return dump(component, header=S3_COMPONENT_HEADER)

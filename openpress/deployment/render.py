@@ -35,7 +35,7 @@ def render(desc: Description = OPENPRESS, targets: Targets = Targets()) -> dict[
     files = {targets.compose: compose.render(desc), targets.namespace: kubernetes.namespace(desc)}
     files[targets.compose_s3] = compose.render_s3(desc, S3_DESCRIPTION, S3_ENV)
     files[targets.s3_component] = kubernetes.s3_component(desc, S3_ENV)
-    for name, text in kubernetes.render(desc).items():
+    for name, text in kubernetes.render(desc, S3_ENV).items():
         files[f"{targets.base}/{name}"] = text
     return files
 

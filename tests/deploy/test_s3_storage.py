@@ -1,12 +1,13 @@
 """Media in a bucket, deployed (issue 14, point 6): the prod overlay takes the component
 deploy/components/s3-storage and renders without any ReadWriteMany claim, no prod pod mounts a
-claim for media, the app pods get the S3 settings, compose's s3 file says the same as the
-component, nginx hands /media/ to the app in S3 mode (a real nginx), and the secrets script
-carries the bucket's key pair. The dev overlay keeps the filesystem."""
+claim for media, the app pods and the migrate Job get the S3 settings, compose's s3 file says
+the same as the component, nginx hands /media/ to the app in S3 mode (a real nginx), and the
+secrets script carries the bucket's key pair. The dev overlay keeps the filesystem."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import threading
 import time
@@ -16,7 +17,7 @@ import yaml
 
 from openpress import config
 from openpress.deployment import kubernetes, topology
-from tests.deploy.conftest import ROOT, containers
+from tests.deploy.conftest import ROOT, Build, containers, run, tool
 from tests.docker.test_nginx_forwarded import NGINX, NGINX_DIR, Recorder, _free_port, _replace, get
 
 APP = ("web", "api", "celery-short", "celery-long", "celery-beat")
@@ -105,6 +106,134 @@ def test_prod_app_pods_read_the_bucket_settings_and_keys_like_every_other_settin
     assert nginx["env"][-1]["name"] == "AWS_STORAGE_BUCKET_NAME"
 
 
+# Kinds whose pods could run the app image: a CronJob added later must get the settings too.
+POD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}
+
+
+def _pod_spec(doc: dict) -> dict:
+    template = doc["spec"]["template"] if doc["kind"] != "CronJob" else None
+    if template is None:
+        template = doc["spec"]["jobTemplate"]["spec"]["template"]
+    return template["spec"]
+
+
+def _app_pods(build) -> dict[str, dict]:
+    """Every workload in ``build`` with a container of the app image, by name."""
+    return {
+        d["metadata"]["name"]: d
+        for d in build.docs
+        if d["kind"] in POD_KINDS
+        and any(
+            "openpress/app" in c["image"]
+            for c in [*_pod_spec(d).get("initContainers", []), *_pod_spec(d)["containers"]]
+        )
+    }
+
+
+def test_every_prod_workload_of_the_app_image_reads_the_bucket_and_mounts_no_claim(builds):
+    """web, api, the workers, beat, the migrate Job (its system checks list the bucket before
+    anything starts) and any CronJob: each app container has every S3 setting, the keys from
+    openpress-secrets, and no pod has a claim or anything at the media root."""
+    prod = builds["prod"]
+    pods = _app_pods(prod)
+    assert {d["metadata"]["labels"][kubernetes.COMPONENT] for d in pods.values()} == {
+        *APP,
+        "migrate",
+    }
+    data = _config_map(prod)
+    for name, doc in pods.items():
+        spec = _pod_spec(doc)
+        assert [v for v in spec["volumes"] if "persistentVolumeClaim" in v] == [], name
+        assert "media" not in [v["name"] for v in spec["volumes"]], name
+        for c in [*spec.get("initContainers", []), *spec["containers"]]:
+            env = {e["name"]: e for e in c["env"]}
+            assert set(S3_NAMES) <= set(env), (name, c["name"])
+            for var in S3_NAMES:
+                if config.BY_NAME[var].secret:
+                    assert env[var]["valueFrom"]["secretKeyRef"]["name"] == kubernetes.SECRET
+                elif "value" in env[var]:  # the Job's literals: the ConfigMap's values
+                    assert env[var]["value"] == data[var], (name, var)
+            assert "/data/media" not in [m["mountPath"] for m in c["volumeMounts"]], name
+
+
+def test_the_migrate_job_takes_the_bucket_settings_as_values_and_the_keys_from_the_secret(builds):
+    """The Job's template cannot change (its name is the release's), so it does not refer to the
+    ConfigMap, whose name changes with any setting: the component's replacements copied the
+    values in. Same order as the app pods, after DATABASE_URL (the overlay's patch)."""
+    job = builds["prod"].workload("migrate")
+    assert job["metadata"]["name"] == "migrate-0.1.0"
+    (c,) = job["spec"]["template"]["spec"]["containers"]
+    env = c["env"]
+    assert [e["name"] for e in env][-len(S3_NAMES) :] == S3_NAMES
+    assert env[2]["name"] == "DATABASE_URL"
+    assert not [e for e in env if "configMapKeyRef" in e.get("valueFrom", {})]
+    values = {e["name"]: e.get("value") for e in env}
+    assert values["AWS_STORAGE_BUCKET_NAME"] == topology.S3_BUCKET
+    assert values["AWS_S3_REGION_NAME"] == "us-east-1"
+    assert values["AWS_S3_ADDRESSING_STYLE"] == config.BY_NAME["AWS_S3_ADDRESSING_STYLE"].default
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        (ref,) = [e["valueFrom"]["secretKeyRef"] for e in env if e["name"] == var]
+        assert ref == {"name": kubernetes.SECRET, "key": var, "optional": True}
+    # compose's migrate gets the same names (docker-compose.s3.yml).
+    compose_s3 = yaml.load((ROOT / "docker-compose.s3.yml").read_text(), Loader=_Loader)  # noqa: S506
+    assert list(compose_s3["services"]["migrate"]["environment"]) == S3_NAMES
+
+
+def _prod_with(tmp_path, edit) -> subprocess.CompletedProcess:
+    """`kubectl kustomize` of a copy of the prod overlay whose kustomization ``edit`` changed."""
+    copy = tmp_path / "deploy"
+    shutil.copytree(ROOT / "deploy", copy, ignore=shutil.ignore_patterns("secrets.env"))
+    kustomization = copy / "overlays" / "prod" / "kustomization.yaml"
+    kustomization.write_text(edit(kustomization.read_text()))
+    return run(tool("kubectl"), "kustomize", str(copy / "overlays" / "prod"))
+
+
+def test_the_migrate_job_follows_the_overlays_bucket_settings(tmp_path):
+    """Another server (Ceph RGW, path-style, its own region): the Job gets what the app pods
+    get, not the defaults; an overlay naming no bucket does not build at all."""
+    server = "https://rgw.example.org:7480"
+
+    def other_server(text: str) -> str:
+        old = (
+            "      - AWS_STORAGE_BUCKET_NAME=openpress-media\n"
+            "      - AWS_S3_ENDPOINT_URL=\n      - AWS_S3_REGION_NAME=us-east-1\n"
+        )
+        assert old in text
+        return text.replace(
+            old,
+            "      - AWS_STORAGE_BUCKET_NAME=news-media\n"
+            f"      - AWS_S3_ENDPOINT_URL={server}\n      - AWS_S3_REGION_NAME=eu-west-3\n"
+            "      - AWS_S3_ADDRESSING_STYLE=path\n"
+            "      - MEDIA_PUBLIC_BASE_URL=https://cdn.example.org/\n",
+        )
+
+    proc = _prod_with(tmp_path / "a", other_server)
+    assert proc.returncode == 0, proc.stderr
+    build = Build(tmp_path / "prod.yaml", proc.stdout)
+    (c,) = build.workload("migrate")["spec"]["template"]["spec"]["containers"]
+    values = {e["name"]: e.get("value") for e in c["env"]}
+    assert values["AWS_S3_ENDPOINT_URL"] == server
+    assert values["AWS_S3_REGION_NAME"] == "eu-west-3"
+    assert values["AWS_S3_ADDRESSING_STYLE"] == "path"
+    assert values["AWS_STORAGE_BUCKET_NAME"] == "news-media"
+    assert values["MEDIA_PUBLIC_BASE_URL"] == "https://cdn.example.org/"
+    data = _config_map(build)
+    for role in APP:  # and the app pods read the same from the ConfigMap
+        (app,) = build.workload(role)["spec"]["template"]["spec"]["containers"]
+        refs = {e["name"]: e["valueFrom"] for e in app["env"] if e["name"] in values}
+        for var in ("AWS_S3_ENDPOINT_URL", "AWS_STORAGE_BUCKET_NAME"):
+            assert data[refs[var]["configMapKeyRef"]["key"]] == values[var], (role, var)
+
+    def no_bucket(text: str) -> str:
+        old = "      - AWS_STORAGE_BUCKET_NAME=openpress-media\n"
+        assert old in text
+        return text.replace(old, "")
+
+    proc = _prod_with(tmp_path / "b", no_bucket)
+    assert proc.returncode != 0
+    assert "AWS_STORAGE_BUCKET_NAME" in proc.stderr
+
+
 def test_prod_workers_keep_their_work_in_a_bounded_scratch_emptydir(builds):
     for role in APP:
         spec = builds["prod"].workload(role)["spec"]["template"]["spec"]
@@ -162,7 +291,8 @@ def test_prod_lets_every_app_role_reach_the_bucket_and_nginx_not(builds):
         p for p in builds["prod"].of("NetworkPolicy") if p["metadata"]["name"] == "app-to-bucket"
     ]
     (expression,) = policy["spec"]["podSelector"]["matchExpressions"]
-    assert set(expression["values"]) == set(APP)
+    # The migrate Job too: its system checks list the bucket.
+    assert set(expression["values"]) == {*APP, "migrate"}
     assert policy["spec"]["egress"] == [{"ports": [{"port": 443, "protocol": "TCP"}]}]
 
 
