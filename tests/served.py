@@ -70,13 +70,16 @@ def fetch(url: str, headers: Mapping[str, str] | None = None) -> tuple[int, Mapp
     return status, CaseInsensitiveMapping(dict(found.items())), body
 
 
+def in_bucket(url: str) -> bool:
+    """Whether ``url`` points into the bucket (an origin of presigned URLs; S3 mode only)."""
+    parts = urlsplit(url)
+    return storage.s3_mode() and f"{parts.scheme}://{parts.netloc}" in delivery.media_origins()
+
+
 def into_bucket(status: int, headers: Mapping[str, str]) -> str | None:
     """The bucket URL a site's answer redirects to (S3 mode), else ``None``."""
     location = headers.get("Location") if status in (301, 302, 303, 307, 308) else None
-    if not location or not storage.s3_mode():
-        return None
-    parts = urlsplit(location)
-    return location if f"{parts.scheme}://{parts.netloc}" in delivery.media_origins() else None
+    return location if location and in_bucket(location) else None
 
 
 def follow(status: int, headers: Mapping[str, str], body: bytes, *, site, sent=None) -> Served:

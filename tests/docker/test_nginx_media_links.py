@@ -5,6 +5,12 @@ answers nginx's ``auth_request``).
 The configuration is rendered by the image's own ``start.sh --render``; only what belongs to the
 container (upstream host names, folders, the port) is pointed at this machine. Skipped only when
 no nginx is installed; CI installs it (.ci/run).
+
+nginx is rendered in the test's storage mode. Filesystem mode (the tests marked ``filesystem``):
+nginx serves the volume, checks signed links itself and asks Django's verdict for the rest. S3
+mode (the suite's, or a test asking for ``s3_media``): start.sh includes snippets/media-s3.conf,
+nginx hands /media/ and /stream/ to the app, and the bytes come from the bucket by presigned
+URLs; the tests named ``..._in_s3_mode`` check the same guarantees that way.
 """
 
 from __future__ import annotations
@@ -23,8 +29,10 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
+from media_app import delivery, storage
 from media_app.models import Media
 from media_app.services import signing
+from tests import served
 from tests.conftest import client_for
 from tests.factories import MediaFactory, UserFactory
 
@@ -44,7 +52,8 @@ MASTER = (
     b'#EXT-X-STREAM-INF:BANDWIDTH=500000,RESOLUTION=426x240,CODECS="avc1.64001e"\n'
     b"240/index.m3u8\n"
 )
-VARIANT = b"#EXTM3U\n#EXT-X-MAP:URI=init.mp4\n#EXTINF:4.0,\nseg_00001.m4s\n#EXT-X-ENDLIST\n"
+# The init segment's URI is a quoted string, as ffmpeg writes it (RFC 8216).
+VARIANT = b'#EXTM3U\n#EXT-X-MAP:URI="init.mp4"\n#EXTINF:4.0,\nseg_00001.m4s\n#EXT-X-ENDLIST\n'
 
 
 # What the nginx image's own nginx.conf provides around conf.d/default.conf.
@@ -91,10 +100,20 @@ class Nginx:
         finally:
             conn.close()
 
+    def open(self, path: str, headers: dict[str, str] | None = None) -> served.Served:
+        """GET ``path`` and, where nginx answers with a redirect into the bucket (S3 mode),
+        follow it as a browser does: the final answer (tests/served.py)."""
+        status, found, body = self.get(path, headers)
+        return served.follow(status, found, body, site=(status, found, body), sent=headers)
+
 
 @pytest.fixture
-def nginx(tmp_path, live_server):
-    """nginx with the project's configuration, media from MEDIA_ROOT, the app at live_server."""
+def nginx(request, tmp_path, live_server):
+    """nginx with the project's configuration, the app at live_server; media from MEDIA_ROOT,
+    or in S3 mode (the suite's, or the test's ``s3_media``) handed to the app."""
+    if "s3_media" in request.fixturenames:
+        request.getfixturevalue("s3_media")  # before rendering: it decides the mode
+    s3 = storage.s3_mode()
     work = tmp_path / "nginx"
     snippets = work / "openpress"
     snippets.mkdir(parents=True)
@@ -104,6 +123,9 @@ def nginx(tmp_path, live_server):
         "UPLOAD_MAX_SIZE": "1048576",
         "MEDIA_LINK_SECRET": settings.MEDIA_LINK_SECRET,
     }
+    if s3:
+        # What start.sh reads to choose snippets/media-s3.conf (the name is all it looks at).
+        env["AWS_STORAGE_BUCKET_NAME"] = storage.bucket_name()
     subprocess.run(
         [
             "sh",
@@ -120,6 +142,7 @@ def nginx(tmp_path, live_server):
     media = f"{Path(settings.MEDIA_ROOT).resolve()}/"
     conf = rendered.read_text()
     assert settings.MEDIA_LINK_SECRET in conf and "@" not in conf.split("server {")[0]
+    assert f"openpress/media-{'s3' if s3 else 'filesystem'}.conf;" in conf
     for old, new in (
         ("server web:9000;", f"server 127.0.0.1:{app};"),
         ("server api:9000;", f"server 127.0.0.1:{app};"),
@@ -191,6 +214,8 @@ def _hls_media(**kwargs) -> Media:
     return media
 
 
+# nginx's signed links and relative playlists over the volume; S3 mode: the test after this one.
+@pytest.mark.filesystem
 def test_the_owner_plays_a_private_media_through_nginx_with_the_links_the_api_gives(nginx):
     owner = UserFactory()
     media = _hls_media(user=owner, state=Media.State.PRIVATE, is_reviewed=False)
@@ -228,6 +253,56 @@ def test_the_owner_plays_a_private_media_through_nginx_with_the_links_the_api_gi
     assert status == 404 and SEGMENT not in body
 
 
+def _uris(playlist: bytes) -> list[str]:
+    """What a playlist names: the init segment (EXT-X-MAP) first, then its URI lines."""
+    lines = playlist.decode().splitlines()
+    maps = [ln.split('URI="', 1)[1].split('"', 1)[0] for ln in lines if ln.startswith("#EXT-X-MAP")]
+    return maps + [ln for ln in lines if ln and not ln.startswith("#")]
+
+
+def test_the_owner_plays_a_private_media_through_nginx_in_s3_mode(s3_media, nginx):
+    owner = UserFactory()
+    media = _hls_media(user=owner, state=Media.State.PRIVATE, is_reviewed=False)
+    detail = client_for(owner).get(f"/api/v1/media/{media.friendly_token}").json()
+    master = detail["hls_info"]["master_file"]
+    assert master.startswith("/stream/s/")
+
+    # No cookie, no token: the signature opens the playlists, which the app behind nginx
+    # rewrites with presigned URLs that die with the link.
+    status, headers, body = nginx.get(master)
+    assert status == 200, body
+    assert headers["Content-Type"] == "application/vnd.apple.mpegurl"
+    assert headers["Cache-Control"] == "private, no-store"
+    [variant] = _uris(body)
+    assert variant.startswith("/stream/s/")
+    status, _, body = nginx.get(variant)
+    assert status == 200, body
+    init, segment = _uris(body)
+    # The init segment and the segment come from the bucket, by plain HTTP.
+    assert served.in_bucket(init) and served.in_bucket(segment)
+    status, _, data = served.fetch(init)
+    assert (status, data) == (200, SEGMENT[:24])
+    status, headers, data = served.fetch(segment)
+    assert (status, data) == (200, SEGMENT)
+    assert headers["Cache-Control"] == "private"
+    status, headers, data = served.fetch(segment, {"Range": "bytes=4-11"})
+    assert (status, data) == (206, SEGMENT[4:12])
+    assert headers["Content-Range"] == f"bytes 4-11/{len(SEGMENT)}"
+    # The original (a download) and the poster: presigned objects of their own.
+    status, headers, data = served.fetch(detail["original_media_url"])
+    assert (status, data) == (200, SEGMENT)
+    assert headers["Content-Disposition"] == "attachment"
+    assert served.fetch(detail["poster_url"])[0] == 200
+
+    # Without the signature, through nginx, the same files are refused to an anonymous visitor
+    # (404, never a redirect into the bucket), and the bucket refuses the bare key.
+    name = f"{media.hls_file.rsplit('/', 1)[0]}/240/seg_00001.m4s"
+    for path in (f"/media/{name}", f"/media/{media.hls_file}", f"/stream/{media.hls_file}"):
+        status, headers, data = nginx.get(path)
+        assert status == 404 and "Location" not in headers and SEGMENT not in data, path
+    assert served.fetch(segment.split("?", 1)[0])[0] == 403
+
+
 def test_tampered_foreign_and_expired_links_are_refused(nginx):
     private = _hls_media(state=Media.State.PRIVATE)
     other = _hls_media(state=Media.State.PRIVATE)
@@ -250,9 +325,11 @@ def test_tampered_foreign_and_expired_links_are_refused(nginx):
     expired = f"/media/s/{signing.link_signature(scope=signing.link_scope(name), expires=past)}"
     status, _, body = nginx.get(f"{expired}/{past}/{name}")
     assert status == 410 and MASTER not in body
-    # Nothing else is served under /media/s/.
-    assert nginx.get(f"/media/s/{sig}/{expires}/userlogos/a.png")[0] == 404
-    assert nginx.get(f"/media/s/{sig}/{expires}/uploads/spool/x.bin")[0] == 404
+    # Nothing else is served under /media/s/: nginx's own 404 over the volume; in S3 mode the
+    # app, behind nginx, finds no link it signed (403).
+    refused = 403 if storage.s3_mode() else 404
+    assert nginx.get(f"/media/s/{sig}/{expires}/userlogos/a.png")[0] == refused
+    assert nginx.get(f"/media/s/{sig}/{expires}/uploads/spool/x.bin")[0] == refused
 
 
 def test_a_signed_folder_is_no_ladder_into_another_one(nginx):
@@ -268,6 +345,8 @@ def test_a_signed_folder_is_no_ladder_into_another_one(nginx):
     assert nginx.get(slash)[0] == 400
 
 
+# The /media/ form and nginx's headers over the volume; S3 mode: the test after this one.
+@pytest.mark.filesystem
 def test_public_media_stay_unsigned_and_cacheable_by_anyone(nginx):
     public = _hls_media()
     detail = client_for(None).get(f"/api/v1/media/{public.friendly_token}").json()
@@ -276,3 +355,23 @@ def test_public_media_stay_unsigned_and_cacheable_by_anyone(nginx):
     status, headers, body = nginx.get(master)
     assert (status, body) == (200, MASTER)
     assert headers["Cache-Control"] == "public, no-cache"
+
+
+def test_public_media_stay_unsigned_and_cacheable_by_anyone_in_s3_mode(s3_media, nginx):
+    public = _hls_media()
+    detail = client_for(None).get(f"/api/v1/media/{public.friendly_token}").json()
+    master = detail["hls_info"]["master_file"]
+    assert master == f"/stream/{public.hls_file}"
+    status, headers, body = nginx.get(master)
+    assert status == 200, body
+    # Cacheable by anyone, and the same answer again within a step: caches keep working.
+    assert headers["Cache-Control"] == f"public, max-age={delivery.public_step() // 4}"
+    assert nginx.get(master)[2] == body
+    [variant] = _uris(body)
+    assert variant == f"/stream/{public.hls_file.rsplit('/', 1)[0]}/240/index.m3u8"
+    status, _, body = nginx.get(variant)
+    assert status == 200, body
+    segment = _uris(body)[1]
+    status, headers, data = served.fetch(segment)
+    assert (status, data) == (200, SEGMENT)
+    assert headers["Cache-Control"] == "public"
