@@ -5,6 +5,13 @@ opened as documents of our origin; Redis had no password.
 nginx runs from the real binary with the image's configuration (as in
 tests/docker/test_nginx_media_links.py); the policy is tried in Debian's Chromium; Redis is a
 real ``redis-server`` with a password, reached by a process running the production settings.
+
+Both storage modes: files are stored through ``default_storage`` (MEDIA_ROOT, or the bucket) and
+nginx is rendered in the test's mode (tests/docker/test_nginx_media_links.py). What a visitor
+gets is the final answer (tests/served.py: in S3 mode the site redirects into the bucket). The
+bucket cannot add ``Content-Security-Policy: sandbox`` (docs/security.md): in S3 mode user files
+come from the bucket's origin, never the site's, and originals are downloads; the tests of the
+sandbox headers themselves are marked ``filesystem``, their S3 counterpart follows them.
 """
 
 from __future__ import annotations
@@ -25,7 +32,9 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.test import Client
 
+from media_app import storage
 from media_app.models import Media
+from tests import served
 from tests.conftest import client_for
 from tests.docker.test_nginx_media_links import NGINX, nginx  # noqa: F401 (the fixture)
 from tests.factories import MediaFactory, UserFactory
@@ -71,8 +80,9 @@ def test_the_verdict_endpoint_is_404_from_outside_and_still_answers_nginx(nginx)
         assert nginx.get("/internal/media-file-access", headers)[0] == 404, headers
     assert nginx.get("/internal/media-file-access/")[0] == 404
     assert nginx.get("/internal/")[0] == 404
-    # nginx's own auth_request still reaches it: the public poster is served.
-    assert nginx.get(path)[0] == 200
+    # The public poster is still served: nginx's own auth_request reaches the verdict
+    # (filesystem mode); in S3 mode nginx hands /media/ to the app, which redirects to the bucket.
+    assert nginx.open(path).status == 200
 
 
 @pytest.mark.django_db
@@ -112,7 +122,7 @@ def test_the_original_of_a_failed_encode_is_not_served_to_the_public():
     assert detail["original_media_url"] is None
     owner = Client()
     owner.force_login(media.user)
-    assert owner.get(url).status_code == 200
+    assert served.django_get(owner, url).status == 200
     assert (
         client_for(media.user)
         .get(f"/api/v1/media/{media.friendly_token}")
@@ -128,7 +138,7 @@ def test_nginx_refuses_the_original_of_a_failed_encode_to_the_public(nginx):  # 
     status, _, body = nginx.get(url)
     assert status == 404 and ORIGINAL not in body
     assert nginx.get(url, _cookie(UserFactory()))[0] == 404
-    assert nginx.get(url, _cookie(media.user))[0] == 200
+    assert nginx.open(url, _cookie(media.user)).status == 200
 
 
 # --- c. Content-Security-Policy on pages, sandbox and attachment on user files ---------------
@@ -164,6 +174,7 @@ def test_pages_carry_a_strict_policy_and_no_inline_script():
     assert _policy(Client().get("/api/v1/media"))["default-src"] == ["'self'"]
 
 
+@pytest.mark.filesystem  # the sandbox headers on files the site serves; S3: the test below
 @pytest.mark.django_db
 def test_user_files_from_djangos_media_view_are_sandboxed_and_originals_downloaded():
     media = _media()
@@ -181,6 +192,7 @@ def test_user_files_from_djangos_media_view_are_sandboxed_and_originals_download
         assert disposition.startswith("attachment") is attachment, path
 
 
+@pytest.mark.filesystem  # the sandbox headers on files nginx serves; S3: the test below
 @needs_nginx
 @pytest.mark.django_db(transaction=True)
 def test_user_files_through_nginx_are_sandboxed_and_originals_downloaded(nginx):  # noqa: F811
@@ -201,6 +213,46 @@ def test_user_files_through_nginx_are_sandboxed_and_originals_downloaded(nginx):
         assert headers["Content-Security-Policy"] == "sandbox", path
         assert headers["X-Content-Type-Options"] == "nosniff", path
         assert headers.get("Content-Disposition") == ("attachment" if attachment else None), path
+
+
+@pytest.mark.parametrize("through", ["django", pytest.param("nginx", marks=needs_nginx)])
+@pytest.mark.django_db(transaction=True)
+def test_user_files_in_s3_mode_come_from_the_buckets_origin_and_originals_downloaded(
+    request, s3_media, through
+):
+    """S3 mode's answer to the same threat: the bucket cannot send ``sandbox``, so no user file
+    is answered by the site itself, only by a redirect to the bucket's origin (an origin of its
+    own, as docs/security.md asks of MEDIA_PUBLIC_BASE_URL too); the original, whatever was
+    uploaded, comes back from there as a download."""
+    from media_app.services import signing
+
+    media = _media()
+    private = _media(state=Media.State.PRIVATE, requested_state=Media.State.PRIVATE)
+    logo = default_storage.save("userlogos/b.png", ContentFile(b"\x89PNG\r\n\x1a\n logo"))
+    if through == "nginx":
+        site = request.getfixturevalue("nginx")
+        get = site.open
+    else:
+        client = Client()
+
+        def get(path):
+            return served.django_get(client, path)
+
+    assert storage.s3_mode()
+    for path, attachment, data in (
+        (f"/media/{media.media_file.name}", True, ORIGINAL),
+        (f"/media/{media.poster.name}", False, b"\xff\xd8\xff jpg"),
+        (f"/media/{logo}", False, b"\x89PNG\r\n\x1a\n logo"),
+        ("/media/" + signing.signed_name(private.media_file.name), True, ORIGINAL),
+        ("/media/" + signing.signed_name(private.poster.name), False, b"\xff\xd8\xff jpg"),
+    ):
+        answer = get(path)
+        # The site answered with a redirect into the bucket, not with the file.
+        assert answer.url is not None and served.in_bucket(answer.url), path
+        assert (answer.status, answer.body) == (200, data), path
+        assert answer.headers.get("Content-Disposition") == (
+            "attachment" if attachment else None
+        ), path
 
 
 def _hls_tree(media: Media, work: Path) -> None:
