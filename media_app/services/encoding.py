@@ -27,7 +27,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from media_app import storage
-from media_app.encoding import ffmpeg, files, hls, lease, runner
+from media_app.encoding import ffmpeg, files, hls, ladder, lease, runner, sprites
 from media_app.encoding.ffmpeg import BadInput, EncodeOptions, Probe, Rung
 from media_app.encoding.runner import ToolFailed, run_with_progress
 from media_app.models import EncodeProfile, Encoding, EncodingLease, Media
@@ -41,8 +41,6 @@ SPRITE_TILE = (160, 90)
 PREVIEW_SECONDS = 3.0
 PREVIEW_HEIGHT = 180
 PROGRESS_EVERY_SECONDS = 3.0
-# A decode that stops short of this share of the probed duration means a truncated file.
-MIN_DECODED_SHARE = 0.9
 
 Status = Media.EncodingStatus
 
@@ -429,27 +427,20 @@ class _Publisher:
         prefix = storage.hls_prefix(media.uid.hex, run_token)
         self.master_name = f"{prefix}/{storage.MASTER_PLAYLIST}"
 
-    def playable(self, name: str) -> bool:
-        pl = hls.read_media_playlist(os.path.join(self.out_dir, name, "index.m3u8"))
-        return bool(pl and pl.segments)
-
     def tick(self) -> None:
+        """Called every few seconds while ffmpeg runs: list newly playable renditions."""
         if not self.early or len(self.listed) == len(self.rungs):
             return
-        if self.with_audio and not self.playable("audio"):
-            return
-        ready = {r.name for r in self.rungs if r.name in self.listed or self.playable(r.name)}
+        ready = ladder.ready_rungs(
+            self.out_dir, self.rungs, with_audio=self.with_audio, listed=self.listed
+        )
         if ready == self.listed:
             return
-        variants = [
-            _variant(r, self.with_audio, out_dir=self.out_dir)
-            for r in self.rungs
-            if r.name in ready
-        ]
-        # Lowest first: players start on the first variant listed.
-        hls.write_atomic(
-            os.path.join(self.out_dir, "master.m3u8"),
-            hls.write_master(variants, audio_uri="audio/index.m3u8" if self.with_audio else None),
+        ladder.write_early_master(
+            self.out_dir,
+            [r for r in self.rungs if r.name in ready],
+            with_audio=self.with_audio,
+            audio_kbps=settings.ENCODE_AUDIO_KBPS,
         )
         if self.tree is not None:
             self.tree.go_live()
@@ -458,39 +449,6 @@ class _Publisher:
             _update_if_current(self.media_id, self.run, hls_file=self.master_name)
             logger.info("media %s playable: %s", self.media_id, ", ".join(sorted(ready)))
         self.listed = ready
-
-
-def _copied_codecs(rung: Rung, out_dir: str, with_audio: bool) -> str | None:
-    """CODECS of a copied rendition, from the ``avcC`` box of the init segment ffmpeg wrote."""
-    folder = os.path.join(out_dir, rung.name)
-    pl = hls.read_media_playlist(os.path.join(folder, "index.m3u8"))
-    if pl is None or not pl.init:
-        return None
-    try:
-        with open(os.path.join(folder, pl.init), "rb") as fh:
-            video = ffmpeg.codecs_from_avcc(fh.read(64 * 1024))
-    except FileNotFoundError:
-        return None
-    if video is None:
-        return None
-    return f"{video},mp4a.40.2" if with_audio else video
-
-
-def _variant(
-    rung: Rung, with_audio: bool, average: int | None = None, *, out_dir: str = ""
-) -> hls.Variant:
-    audio_bps = settings.ENCODE_AUDIO_KBPS * 1000 if with_audio else 0
-    codecs = _copied_codecs(rung, out_dir, with_audio) if rung.copy and out_dir else None
-    return hls.Variant(
-        uri=f"{rung.name}/index.m3u8",
-        # Peak as ffmpeg states it: the cap plus audio, with 10 % for container overhead. A
-        # copied rung was only chosen if its segments stay within the same bound.
-        bandwidth=int((rung.max_kbps * 1000 + audio_bps) * 1.1),
-        average_bandwidth=average,
-        codecs=codecs or ffmpeg.codecs_attr(audio=with_audio),
-        resolution=(rung.width, rung.height),
-        audio=hls.AUDIO_GROUP if with_audio else None,
-    )
 
 
 def _rendition_rows(media: Media, rungs: list[Rung], *, chunked: bool = False) -> dict[str, int]:
@@ -541,45 +499,17 @@ def _output_dir(prefix: str, work: str) -> str:
 
 def _finalise_hls(
     media: Media, run_token: str, out_dir: str, rungs: list[Rung], with_audio: bool, expect: float
-) -> tuple[dict[str, tuple[int, int]], list[hls.Variant]]:
-    """Check every rendition, close its playlist as VOD and write the final master."""
-    stats = {}
-    names = [r.name for r in rungs] + (["audio"] if with_audio else [])
-    for name in names:
-        path = os.path.join(out_dir, name, "index.m3u8")
-        pl = hls.read_media_playlist(path)
-        if pl is None or not pl.segments:
-            raise BadInput(f"The {name} rendition came out empty: the file is probably damaged.")
-        if expect > 0 and pl.duration < expect * MIN_DECODED_SHARE:
-            raise BadInput(
-                f"The file is truncated or damaged: only {pl.duration:.1f} s of "
-                f"{expect:.1f} s could be decoded."
-            )
-        with open(path, encoding="utf-8") as fh:
-            hls.write_atomic(path, hls.as_vod(fh.read()))
-        size = files.tree_size(os.path.join(out_dir, name))
-        stats[name] = (size, int(size * 8 / pl.duration) if pl.duration else 0)
-    audio_bps = stats["audio"][1] if with_audio else 0
-    variants = [
-        _variant(r, with_audio, stats[r.name][1] + audio_bps, out_dir=out_dir) for r in rungs
-    ]
-    if not variants:  # audio-only media
-        variants = [
-            hls.Variant(
-                uri="audio/index.m3u8",
-                bandwidth=int(settings.ENCODE_AUDIO_KBPS * 1000 * 1.1),
-                average_bandwidth=audio_bps or None,
-                codecs="mp4a.40.2",
-            )
-        ]
-    hls.write_atomic(
-        os.path.join(out_dir, "master.m3u8"),
-        hls.write_master(variants, audio_uri="audio/index.m3u8" if with_audio and rungs else None),
+) -> tuple[ladder.Stats, list[hls.Variant]]:
+    """Check every rendition, close its playlist as VOD and write the final master
+    (:func:`media_app.encoding.ladder.finalise`, with the configured audio bitrate); raises
+    :class:`BadInput` for an empty or truncated rendition."""
+    return ladder.finalise(
+        out_dir,
+        rungs,
+        with_audio=with_audio,
+        expect=expect,
+        audio_kbps=settings.ENCODE_AUDIO_KBPS,
     )
-    with_ff = os.path.join(out_dir, "ffmpeg-master.m3u8")
-    if os.path.exists(with_ff):
-        os.unlink(with_ff)
-    return stats, variants
 
 
 def encoding_ladder(*, media_id: int, run: str) -> None:
@@ -690,26 +620,6 @@ def encoding_audio(*, media_id: int, run: str) -> None:
 # --- step 3: sprites, WebVTT thumbnails, animated preview -------------------------------------
 
 
-def _vtt(duration: float, interval: float, columns: int, count: int, image: str) -> str:
-    w, h = SPRITE_TILE
-    lines = ["WEBVTT", ""]
-    for i in range(count):
-        start, end = i * interval, min(duration, (i + 1) * interval)
-        if start >= duration:
-            break
-        x, y = (i % columns) * w, (i // columns) * h
-        lines += [f"{_ts(start)} --> {_ts(end)}", f"{image}#xywh={x},{y},{w},{h}", ""]
-    return "\n".join(lines)
-
-
-def _ts(seconds: float) -> str:
-    ms = round(seconds * 1000)
-    h, rest = divmod(ms, 3_600_000)
-    m, rest = divmod(rest, 60_000)
-    s, ms = divmod(rest, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
-
-
 def encoding_extras(*, media_id: int, run: str) -> None:
     """Sprite sheet with its WebVTT track, and the hover preview. Best effort: a failure here is
     logged and leaves the video playable (these are conveniences, not the media)."""
@@ -738,7 +648,11 @@ def encoding_extras(*, media_id: int, run: str) -> None:
             )
             vtt = os.path.join(work, "sprites.vtt")
             with open(vtt, "w", encoding="utf-8") as fh:
-                fh.write(_vtt(duration, interval, cols, cols * rows, "sprites.jpg"))
+                fh.write(
+                    sprites.vtt(
+                        duration, interval, cols, cols * rows, "sprites.jpg", tile=SPRITE_TILE
+                    )
+                )
             fields["sprites"] = storage.publish_file(sheet, storage.still_name(uid, "sprites.jpg"))
             fields["sprites_vtt"] = storage.publish_file(
                 vtt, storage.still_name(uid, "sprites.vtt")
