@@ -186,7 +186,7 @@ VARIABLES: tuple[Var, ...] = (
         "AWS_STORAGE_BUCKET_NAME",
         "",
         "Bucket of an S3-compatible server for media; empty keeps media on the filesystem "
-        "(MEDIA_ROOT). S3 mode is not finished yet: production refuses it (docs/storage.md).",
+        "(MEDIA_ROOT). docs/storage.md says how both modes work.",
         group="object-storage",
     ),
     Var(
@@ -506,8 +506,9 @@ VARIABLES: tuple[Var, ...] = (
     ),
     Var(
         "OPENPRESS_TEST_BUCKET",
-        "openpress-suite",
-        "Tests only: the bucket the suite uses in s3 mode (made and removed by the run).",
+        "",
+        "Tests only: the bucket the suite uses in s3 mode (made and removed by the run); empty "
+        "gives each run a fresh name, so runs sharing an S3 server keep apart.",
         group="tests",
     ),
 )

@@ -49,6 +49,7 @@ def fetch(url: str, data: bytes | None = None, method: str = "GET") -> tuple[int
         return exc.code, exc.read()
 
 
+@pytest.mark.filesystem  # compares with filesystem mode, the suite's storage in `make test`
 def test_pages_name_the_buckets_origin_in_s3_mode_only(request, settings, user):
     settings.MEDIA_PUBLIC_BASE_URL = "https://cdn.example.org/media/"
     filesystem = policy("/")

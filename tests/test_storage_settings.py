@@ -72,6 +72,7 @@ def test_without_a_bucket_media_stay_on_the_filesystem_as_before():
     assert seen["bucket"] is None
 
 
+@pytest.mark.filesystem
 def test_the_suite_runs_on_the_filesystem_storage(settings):
     if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
         pytest.fail("this run names a bucket: this test checks the filesystem default")

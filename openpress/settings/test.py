@@ -6,6 +6,7 @@ saying what is missing. (This runs when pytest-django loads settings, before any
 """
 
 import os
+import secrets
 import shutil
 
 from django.core.exceptions import ImproperlyConfigured
@@ -69,8 +70,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # The browser tests' live server has no nginx in front of it.
 SERVE_MEDIA_FILES = True
-# The tests build S3 mode (issue 14) before it is finished: media_app/checks.py lets them.
-STORAGE_ALLOW_UNFINISHED_S3 = True
 if not os.environ.get("MEDIA_ROOT"):
     MEDIA_ROOT = BASE_DIR / "var" / "test-media"
 
@@ -87,7 +86,12 @@ if TEST_STORAGE == "s3":
         )
     from openpress.settings.base import storage_backends
 
-    AWS_STORAGE_BUCKET_NAME = os.environ.get("OPENPRESS_TEST_BUCKET", "openpress-suite")
+    # A name of its own per run unless one is given: runs sharing a server must not empty or
+    # remove each other's bucket. Kept in the environment so that the run's subprocesses (Celery
+    # workers, manage.py) use the same one.
+    if not os.environ.get("OPENPRESS_TEST_BUCKET"):
+        os.environ["OPENPRESS_TEST_BUCKET"] = f"openpress-suite-{secrets.token_hex(4)}"
+    AWS_STORAGE_BUCKET_NAME = os.environ["OPENPRESS_TEST_BUCKET"]
     AWS_S3_ENDPOINT_URL = _s3["S3_ENDPOINT"]
     AWS_ACCESS_KEY_ID = _s3["S3_ACCESS_KEY"]
     AWS_SECRET_ACCESS_KEY = _s3["S3_SECRET_KEY"]

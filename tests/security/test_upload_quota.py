@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -22,6 +21,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from kombu.transport.redis import PRIORITY_STEPS
 from kombu.transport.redis import Channel as RedisChannel
 
+from media_app import storage
 from media_app.models import Media, ResumableUpload
 from media_app.services.encoding import encoding_start
 from media_app.services.uploads import spool_path
@@ -81,8 +81,7 @@ def _multipart(client, content: bytes, name: str = "photo.png", **extra):
 
 
 def _stored_originals() -> list[str]:
-    root = Path(default_storage.path("original"))
-    return [str(p) for p in root.rglob("*") if p.is_file()] if root.exists() else []
+    return [entry.name for entry in storage.list_prefix(storage.ORIGINALS)]
 
 
 # --- the quota ---------------------------------------------------------------------------------
