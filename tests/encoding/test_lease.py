@@ -20,16 +20,18 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import timezone
 
+from media_app import storage
 from media_app.encoding import lease
 from media_app.models import Encoding, EncodingLease, Media
 from media_app.services import encoding as svc
 from tests.conftest import client_for
 from tests.encoding.clips import make_clip
-from tests.encoding.conftest import upload
+from tests.encoding.conftest import first_stored, upload
 from tests.workers import ROOT, _database_url, celery_worker, wait_for
 
 TWO_MINUTES = 120
@@ -48,11 +50,8 @@ def _hls_info(media: Media) -> dict:
 
 def _write_master(media: Media, run: str) -> str:
     name = f"encoded/{media.uid.hex}/hls/{run}/master.m3u8"
-    path = Path(default_storage.path(name))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=500000,RESOLUTION=426x240\n240p/index.m3u8\n"
-    )
+    text = "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=500000,RESOLUTION=426x240\n240p/index.m3u8\n"
+    assert default_storage.save(name, ContentFile(text.encode())) == name
     return name
 
 
@@ -111,12 +110,12 @@ def test_a_zombie_cannot_publish_over_the_newer_run(tmp_path, django_capture_on_
         holder="frozen:1",
         expires_at=timezone.now() + timedelta(hours=1),
     )
-    hls_a = Path(default_storage.path(f"encoded/{media.uid.hex}/hls/{run_a}"))
+    hls_a = f"encoded/{media.uid.hex}/hls/{run_a}"
     swept: list = []
 
     def sweep_mid_encode():
         try:
-            wait_for(lambda: next(hls_a.glob("*/seg_*.m4s"), None), timeout=120, message="segments")
+            wait_for(lambda: first_stored(hls_a, "*/seg_*.m4s"), timeout=120, message="segments")
             EncodingLease.objects.filter(pk=row.pk).update(
                 expires_at=timezone.now() - timedelta(seconds=1)
             )
@@ -145,18 +144,25 @@ def test_a_zombie_cannot_publish_over_the_newer_run(tmp_path, django_capture_on_
 # --- a real worker killed with SIGKILL --------------------------------------------------------
 
 
-def _ffmpeg_of(uid_hex: str) -> list[int]:
+def ffmpeg_of(worker: subprocess.Popen) -> list[int]:
+    """Pids of the live ffmpeg processes of a worker from ``celery_worker``: those in its
+    session (it starts each worker in a session of its own, and the encoder's tools stay in
+    it). Not by the media's uid on the command line: in S3 mode ffmpeg reads and writes only
+    scratch files."""
     pids = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             cmd = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
-            state = Path(f"/proc/{entry}/stat").read_text().split()[2]
-        except OSError:
+            # After "(comm)": state, ppid, pgrp, session.
+            state, _ppid, _pgrp, session = (
+                Path(f"/proc/{entry}/stat").read_text().rpartition(")")[2].split()[:4]
+            )
+        except (OSError, ValueError):
             continue
         tool = os.path.basename(cmd[0]) if cmd else b""
-        if tool.startswith(b"ffmpeg") and state != "Z" and any(uid_hex.encode() in c for c in cmd):
+        if tool.startswith(b"ffmpeg") and state != "Z" and int(session) == worker.pid:
             pids.append(int(entry))
     return pids
 
@@ -207,23 +213,23 @@ def stop_process(proc: subprocess.Popen) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_with_sigkill_is_replaced_within_two_minutes(tmp_path, user):
     media = upload(make_clip(tmp_path / "k.mp4", size="1280x720", seconds=12), user=user)
-    hls_root = Path(default_storage.path(f"encoded/{media.uid.hex}/hls"))
+    hls_root = f"encoded/{media.uid.hex}/hls"
     slow = {"ENCODE_PRESET": "slower", "ENCODE_LADDER": "240,360,480,720"}
     with celery_worker(queues="long_tasks", name="lease-victim", extra_env=slow) as victim:
         svc.encoding_start(media_id=media.pk)
         wait_for(
-            lambda: next(hls_root.glob("*/240p/seg_*.m4s"), None),
+            lambda: first_stored(hls_root, "*/240p/seg_*.m4s"),
             timeout=120,
             message="the first segments of the ladder",
         )
         first_run = _reload(media).encoding_run
         assert media.encoding_status == "running"
         wait_for(lambda: _hls_info(media), timeout=30, message="the early master")
-        assert _ffmpeg_of(media.uid.hex), "the victim's ffmpeg is not running"
+        assert ffmpeg_of(victim), "the victim's ffmpeg is not running"
         os.killpg(victim.pid, signal.SIGKILL)  # main process, pool and ffmpeg
         killed = time.monotonic()
         victim.wait(timeout=10)
-    wait_for(lambda: not _ffmpeg_of(media.uid.hex), timeout=10, message="ffmpeg to die")
+    wait_for(lambda: not ffmpeg_of(victim), timeout=10, message="ffmpeg to die")
     lost = EncodingLease.objects.get(media=media, run=first_run, task="ladder")
     assert not lost.done
 
@@ -342,13 +348,13 @@ def test_a_frozen_worker_that_wakes_up_after_its_replacement_publishes_nothing(t
     encode is started again and finished elsewhere; when the frozen worker wakes up (SIGCONT) it
     finds its lease gone, kills its ffmpeg and publishes nothing over the newer run."""
     media = upload(make_clip(tmp_path / "f.mp4", size="1280x720", seconds=12), user=user)
-    hls_root = Path(default_storage.path(f"encoded/{media.uid.hex}/hls"))
+    hls_root = f"encoded/{media.uid.hex}/hls"
     short = {"ENCODE_LEASE_SECONDS": "10"}
     slow = {"ENCODE_PRESET": "slower", "ENCODE_LADDER": "240,360,480,720", **short}
     with celery_worker(queues="long_tasks", name="frozen", extra_env=slow) as frozen:
         svc.encoding_start(media_id=media.pk)
         wait_for(
-            lambda: next(hls_root.glob("*/240p/seg_*.m4s"), None), timeout=120, message="segments"
+            lambda: first_stored(hls_root, "*/240p/seg_*.m4s"), timeout=120, message="segments"
         )
         first_run = _reload(media).encoding_run
         os.killpg(frozen.pid, signal.SIGSTOP)
@@ -369,11 +375,9 @@ def test_a_frozen_worker_that_wakes_up_after_its_replacement_publishes_nothing(t
         assert second_run != first_run
         published = media.hls_file
         rows = sorted(Encoding.objects.filter(media=media).values_list("status", "media_file"))
-        assert _ffmpeg_of(media.uid.hex), "the frozen worker's ffmpeg should still exist"
+        assert ffmpeg_of(frozen), "the frozen worker's ffmpeg should still exist"
         os.killpg(frozen.pid, signal.SIGCONT)
-        wait_for(
-            lambda: not _ffmpeg_of(media.uid.hex), timeout=15, message="the zombie to kill ffmpeg"
-        )
+        wait_for(lambda: not ffmpeg_of(frozen), timeout=15, message="the zombie to kill ffmpeg")
         time.sleep(2)
         media.refresh_from_db()
         assert (media.encoding_status, media.encoding_run, media.hls_file) == (
@@ -384,7 +388,7 @@ def test_a_frozen_worker_that_wakes_up_after_its_replacement_publishes_nothing(t
         assert sorted(Encoding.objects.filter(media=media).values_list("status", "media_file")) == (
             rows
         )
-        assert (Path(default_storage.path(published))).exists()
+        assert storage.exists(published)
     log = (Path(settings.MEDIA_ROOT).parent / "worker-frozen.log").read_text()
     assert "stopped, nothing published" in log, log[-3000:]
 
@@ -409,15 +413,16 @@ def test_a_pool_process_killed_under_a_live_worker_is_taken_over_at_once(tmp_pat
     once, and the next delivery takes over the lease of the dead holder and redoes the step in
     the same run, without waiting for the lease to run out (no beat runs here)."""
     media = upload(make_clip(tmp_path / "p.mp4", size="1280x720", seconds=12), user=user)
-    hls_root = Path(default_storage.path(f"encoded/{media.uid.hex}/hls"))
+    hls_root = f"encoded/{media.uid.hex}/hls"
     slow = {"ENCODE_PRESET": "slower", "ENCODE_LADDER": "240,360,480,720"}
     with celery_worker(queues="long_tasks", name="pool-victim", extra_env=slow) as worker:
         svc.encoding_start(media_id=media.pk)
         wait_for(
-            lambda: next(hls_root.glob("*/240p/seg_*.m4s"), None), timeout=120, message="segments"
+            lambda: first_stored(hls_root, "*/240p/seg_*.m4s"), timeout=120, message="segments"
         )
         run = _reload(media).encoding_run
-        (child,) = [p for p in _children_of(worker.pid) if _ffmpeg_of(media.uid.hex)]
+        encoders = set(ffmpeg_of(worker))
+        (child,) = [p for p in _children_of(worker.pid) if encoders & set(_children_of(p))]
         os.kill(child, signal.SIGKILL)
         killed = time.monotonic()
         wait_for(

@@ -1,19 +1,26 @@
 """The pipeline through real Celery worker processes, including one killed mid-encode."""
 
 import os
+import posixpath
 import signal
 import time
-from pathlib import Path
 
 import pytest
-from django.core.files.storage import default_storage
 
 from media_app.encoding import hls
 from media_app.models import Encoding, Media
 from media_app.services.encoding import encoding_start
 from tests.encoding.clips import make_clip
-from tests.encoding.conftest import upload
-from tests.encoding.test_lease import celery_beat, stop_process
+from tests.encoding.conftest import (
+    children,
+    first_stored,
+    master_of,
+    playlist_of,
+    read_text,
+    stored,
+    upload,
+)
+from tests.encoding.test_lease import celery_beat, ffmpeg_of, stop_process
 from tests.workers import celery_worker, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -22,25 +29,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 def _status(media: Media) -> str:
     media.refresh_from_db()
     return media.encoding_status
-
-
-def _ffmpeg_on(path_part: str) -> list[int]:
-    """Pids of live ffmpeg processes whose command line mentions ``path_part``."""
-    pids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            cmd = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
-            state = Path(f"/proc/{entry}/stat").read_text().split()[2]
-        except OSError:
-            continue
-        mine = any(path_part.encode() in part for part in cmd)
-        # The bundled build's name is ffmpeg-<platform>-v<version>.
-        tool = os.path.basename(cmd[0]) if cmd else b""
-        if tool.startswith(b"ffmpeg") and state != "Z" and mine:
-            pids.append(int(entry))
-    return pids
 
 
 def test_a_worker_encodes_an_upload_end_to_end(tmp_path):
@@ -57,13 +45,13 @@ def test_a_worker_encodes_an_upload_end_to_end(tmp_path):
 def test_worker_killed_mid_encode_then_another_worker_finishes(tmp_path):
     clip = make_clip(tmp_path / "long.mp4", size="1280x720", seconds=12)
     media = upload(clip)
-    hls_root = Path(default_storage.path(f"encoded/{media.uid.hex}/hls"))
+    hls_root = f"encoded/{media.uid.hex}/hls"
     # The first worker encodes slowly, so that it is surely killed in the middle.
     slow = {"ENCODE_PRESET": "slower", "ENCODE_LADDER": "240,360,480,720"}
     with celery_worker(queues="long_tasks", name="enc-victim", extra_env=slow) as victim:
         encoding_start(media_id=media.pk)
         segment = wait_for(
-            lambda: next(hls_root.glob("*/240p/seg_*.m4s"), None),
+            lambda: first_stored(hls_root, "*/240p/seg_*.m4s"),
             timeout=120,
             message="the first segments of the ladder",
         )
@@ -73,13 +61,13 @@ def test_worker_killed_mid_encode_then_another_worker_finishes(tmp_path):
         first_run = media.encoding_run
         # Early publishing: playable before the ladder is done.
         wait_for(lambda: _reload(media).hls_file, timeout=30, message="early master playlist")
-        early = hls.parse_master(Path(default_storage.path(media.hls_file)).read_text())
+        early = hls.parse_master(read_text(media.hls_file))
         assert early.variants and early.variants[0].resolution == (426, 240)
-        assert _ffmpeg_on(media.uid.hex), "the victim's ffmpeg is not running"
+        assert ffmpeg_of(victim), "the victim's ffmpeg is not running"
         os.killpg(victim.pid, signal.SIGKILL)
         victim.wait(timeout=10)
-    assert segment.parent.parent.name == first_run
-    wait_for(lambda: not _ffmpeg_on(media.uid.hex), timeout=10, message="ffmpeg to die")
+    assert segment.split("/")[0] == first_run
+    wait_for(lambda: not ffmpeg_of(victim), timeout=10, message="ffmpeg to die")
     running = Encoding.objects.filter(media=media, status="running")
     assert running.exists(), "the kill came after the ladder was done"
     assert max(running.values_list("progress", flat=True)) < 100
@@ -98,7 +86,7 @@ def test_worker_killed_mid_encode_then_another_worker_finishes(tmp_path):
             # The finish step marks the run a success, then removes the killed run's tree: the
             # worker is stopped only after that (it was sometimes stopped in between).
             wait_for(
-                lambda: [p.name for p in hls_root.iterdir()] == [media.encoding_run],
+                lambda: children(hls_root) == [media.encoding_run],
                 timeout=30,
                 message="the killed run's tree to be removed",
             )
@@ -107,16 +95,17 @@ def test_worker_killed_mid_encode_then_another_worker_finishes(tmp_path):
     assert time.time() - delivered < 300
     assert media.encoding_status == "success", media.encoding_fail_reason
     assert media.encoding_run != first_run  # a new run: the fence of the lost one
-    master_path = Path(default_storage.path(media.hls_file))
-    master = hls.parse_master(master_path.read_text())
+    run, master = master_of(media)
     assert [v.resolution[1] for v in master.variants] == [240, 360, 480, 720]
     for v in master.variants:
-        playlist = hls.parse_media_playlist((master_path.parent / v.uri).read_text())
+        folder, playlist = playlist_of(run, v.uri)
         assert playlist.ended and playlist.duration == pytest.approx(12, abs=0.1)
-        on_disk = sorted(p.name for p in (master_path.parent / v.uri).parent.iterdir())
-        assert on_disk == sorted([playlist.init, "index.m3u8", *(s for s, _ in playlist.segments)])
-    assert [p.name for p in hls_root.iterdir()] == [media.encoding_run]
-    assert not list(hls_root.parent.rglob(".tmp-*"))
+        assert children(folder) == sorted(
+            [playlist.init, "index.m3u8", *(s for s, _ in playlist.segments)]
+        )
+    assert children(hls_root) == [media.encoding_run]
+    leftovers = stored(posixpath.dirname(hls_root))
+    assert not [n for n in leftovers if n.rsplit("/", 1)[-1].startswith(".tmp-")]
     assert set(Encoding.objects.filter(media=media).values_list("status", flat=True)) == {"success"}
 
 
@@ -144,5 +133,5 @@ def test_two_workers_share_the_chunks_of_a_long_video(tmp_path):
     ]
     # 4 chunks, each encoded once, and both workers took some while the other was busy.
     assert sum(took) == 4 and min(took) >= 1, took
-    master = hls.parse_master(Path(default_storage.path(media.hls_file)).read_text())
+    _, master = master_of(media)
     assert [v.resolution for v in master.variants] == [(426, 240), (640, 360)]
