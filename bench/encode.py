@@ -781,6 +781,9 @@ def main() -> int:
                     "REDIS_URL": redis,
                     "MEDIA_ROOT": str(work / "media"),
                     "SCRATCH_DIR": str(work / "scratch"),
+                    # Filesystem mode, as (a) writes: a shell set up for `make test-s3` would
+                    # otherwise send (b) to a bucket (bench/encode_storage.py compares modes).
+                    "OPENPRESS_TEST_STORAGE": "filesystem",
                 }
             )
             import django

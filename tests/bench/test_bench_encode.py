@@ -1,6 +1,8 @@
 """bench/encode.py runs end to end (--quick) and prints every column it promises.
 
 The figures are not checked: speed targets are printed by the benchmark, never asserted.
+The benchmark measures filesystem mode (its MediaCMS baseline writes to disk too), whatever the
+suite's mode: `make test-s3` leaves it out; bench/encode_storage.py compares the two modes.
 """
 
 import importlib.util
@@ -15,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "bench" / "encode.py"
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.filesystem]
 
 
 def _bench_module():
