@@ -55,23 +55,11 @@ def object_storage(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
 
     Errors, not warnings: every role runs the checks at start-up (``migrate`` first), and a
     wrong key or endpoint must stop the deployment there, naming the setting, rather than fail
-    the first upload with a traceback. S3 mode itself is not finished (issue 14): outside the
-    tests (STORAGE_ALLOW_UNFINISHED_S3) a bucket is refused outright.
+    the first upload with a traceback.
     """
     bucket = settings.AWS_STORAGE_BUCKET_NAME
     if not bucket:
         return []
-    if not settings.STORAGE_ALLOW_UNFINISHED_S3:
-        return [
-            _s3_error(
-                "AWS_STORAGE_BUCKET_NAME is set, but S3 mode is not finished yet (issue 14): "
-                "uploads, encoding and delivery work with a bucket and are tested, but the whole "
-                "test suite and the container stack do not yet pass in S3 mode.",
-                "Unset AWS_STORAGE_BUCKET_NAME to keep media on the filesystem; docs/storage.md "
-                "says what is built and what is not.",
-                101,
-            )
-        ]
     return _bucket_problems(bucket)
 
 

@@ -18,10 +18,7 @@
 # Honoured: STACK_ROOT (engine data, tools; default /var/lib/openpress-stack), STACK_HTTP_PORT
 # (nginx on 127.0.0.1, default 18080), STANDIN_SCRIPT (path of standin-images.sh),
 # STACK_S3_PORT (the s3 profile's server on 127.0.0.1, default 18480), STACK_PYTEST_ARGS (what
-# pytest runs; default: all of tests/stack but test_stack_s3_story.py, stopping at the first
-# failure). test_stack_s3_story.py runs the app in S3 mode, which production settings refuse
-# until issue 14 is finished (check openpress.E101): add it to the default when E101 is lifted;
-# until then STACK_PYTEST_ARGS=tests/stack/test_stack_s3_story.py runs it.
+# pytest runs; default: all of tests/stack, stopping at the first failure).
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -144,7 +141,7 @@ OPENPRESS_IMAGE=$APP_IMAGE OPENPRESS_NGINX_IMAGE=$NGINX_APP_IMAGE OPENPRESS_S3_I
     STACK_REPORT=$REPORT STACK_HTTP_PORT=$STACK_HTTP_PORT STACK_S3_PORT=$STACK_S3_PORT \
     "$ROOT/.venv/bin/python" -m pytest -p no:django -p no:cacheprovider \
     --confcutdir tests/stack -m stack \
-    ${STACK_PYTEST_ARGS:-tests/stack -x --ignore=tests/stack/test_stack_s3_story.py} || status=$?
+    ${STACK_PYTEST_ARGS:-tests/stack -x} || status=$?
 
 log "figures"
 docker image ls --format '{{.Repository}}:{{.Tag}}  {{.Size}}' "$APP_IMAGE"

@@ -40,7 +40,6 @@ def s3_settings(settings, s3_server, s3_bucket, monkeypatch):
         )
         return object_storage()
 
-    settings.STORAGE_ALLOW_UNFINISHED_S3 = True
     settings.AWS_S3_CREATE_BUCKET = False
     return use
 
@@ -56,7 +55,6 @@ def test_a_working_bucket_passes(s3_settings):
 
 def test_no_bucket_no_check(settings):
     settings.AWS_STORAGE_BUCKET_NAME = ""
-    settings.STORAGE_ALLOW_UNFINISHED_S3 = False
     assert object_storage() == []
 
 
@@ -117,15 +115,6 @@ def test_a_missing_bucket_is_an_error_unless_creating_is_allowed(s3_settings, s3
         client.delete_bucket(Bucket=name)
 
 
-def test_s3_mode_is_refused_outside_the_tests_because_it_is_unfinished(s3_settings, settings):
-    settings.STORAGE_ALLOW_UNFINISHED_S3 = False
-    problem = only(s3_settings())  # a bucket that works, still refused
-    assert problem.id == "openpress.E101"
-    assert "AWS_STORAGE_BUCKET_NAME is set, but S3 mode is not finished yet (issue 14)" in (
-        problem.msg
-    )
-
-
 def manage_check(env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", "check"],
@@ -145,17 +134,19 @@ PRODUCTION = {
 }
 
 
-def test_production_refuses_to_start_with_a_bucket_even_a_working_one(s3_server, s3_bucket):
+def test_production_starts_with_a_working_bucket_and_refuses_a_wrong_key(s3_server, s3_bucket):
     s3 = {
         "AWS_STORAGE_BUCKET_NAME": s3_bucket,
         "AWS_S3_ENDPOINT_URL": s3_server.endpoint,
         "AWS_ACCESS_KEY_ID": s3_server.access_key,
         "AWS_SECRET_ACCESS_KEY": s3_server.secret_key,
     }
-    refused = manage_check({**PRODUCTION, **s3})
+    started = manage_check({**PRODUCTION, **s3})
+    assert started.returncode == 0, started.stderr
+    refused = manage_check({**PRODUCTION, **s3, "AWS_SECRET_ACCESS_KEY": "wrong" * 8})
     assert refused.returncode != 0
-    assert "openpress.E101" in refused.stderr
-    assert "S3 mode is not finished yet (issue 14)" in refused.stderr
+    assert "openpress.E104" in refused.stderr
+    assert "AWS_SECRET_ACCESS_KEY" in refused.stderr
     assert manage_check(PRODUCTION).returncode == 0
 
 

@@ -248,9 +248,6 @@ if AWS_S3_PUBLIC_ENDPOINT_URL and not re.fullmatch(
     )
 # A missing bucket is created by the start-up check only when this says so (development).
 AWS_S3_CREATE_BUCKET = as_bool(setting("AWS_S3_CREATE_BUCKET"))
-# S3 mode is half built (issue 14): the storage check refuses a bucket unless this is True,
-# which only openpress/settings/test.py sets; no environment variable can.
-STORAGE_ALLOW_UNFINISHED_S3 = False
 # Where a caching proxy or CDN serves public media's objects in S3 mode: it replaces the scheme and
 # host of their presigned URLs (media_app/delivery.py, docs/security.md).
 MEDIA_PUBLIC_BASE_URL = setting("MEDIA_PUBLIC_BASE_URL")

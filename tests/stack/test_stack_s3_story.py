@@ -1,9 +1,5 @@
 """The app in S3 mode in real containers (issue 14, point 6): compose's s3 profile with every
 service up, used through nginx, with the media in the profile's bucket and no media volume.
-
-Production settings refuse a bucket until issue 14 is finished (check openpress.E101, which stops
-`migrate`), so ``scripts/stack-test.sh`` leaves this module out of its default run until E101 is
-lifted; run it alone with ``STACK_PYTEST_ARGS=tests/stack/test_stack_s3_story.py``.
 """
 
 from __future__ import annotations
