@@ -107,6 +107,12 @@ def test_a_storage_outage_mid_step_is_retried_and_the_encode_finishes(
         "AWS_ACCESS_KEY_ID": s3_media.access_key,
         "AWS_SECRET_ACCESS_KEY": s3_media.secret_key,
         "SCRATCH_DIR": str(tmp_path),
+        # The suite in S3 mode: openpress/settings/test.py takes the bucket and endpoint from
+        # these, over the AWS_* above.
+        "OPENPRESS_TEST_BUCKET": s3_bucket,
+        "S3_ENDPOINT": relay.endpoint,
+        "S3_ACCESS_KEY": s3_media.access_key,
+        "S3_SECRET_KEY": s3_media.secret_key,
     }
     log = Path(settings.MEDIA_ROOT).parent / "worker-enc-retry.log"  # tests/workers.py's
     try:
