@@ -4,9 +4,11 @@ The same generated clip (default 60 s of 1080p30 with a beep track) goes through
 pipeline steps in this process, as a worker runs them (probe and stills, the one-ffmpeg ladder,
 sprites and preview, finish), once with media under a temporary MEDIA_ROOT and once in a bucket
 of the S3 server that S3_ENDPOINT / S3_ACCESS_KEY / S3_SECRET_KEY name (scripts/s3-test-server.sh
-starts one). Modes alternate over ``--repeat`` rounds; the medians are printed, with the time
-from the start of the ladder step to the moment a master playlist is published (the first
-playable segment, polled from a thread every 0.1 s).
+starts one). In S3 mode ffmpeg reads the original through a presigned URL
+(``storage.ffmpeg_source``); ``--staged`` adds S3 mode as it was before, every step downloading
+the original to scratch first. Modes take turns over ``--repeat`` rounds; the medians are
+printed, with the time from the start of the ladder step to the moment a master playlist is
+published (the first playable segment, polled from a thread every 0.1 s).
 
 Usage::
 
@@ -14,6 +16,7 @@ Usage::
     .venv/bin/python bench/encode_storage.py                 # 60 s 1080p, one round each
     .venv/bin/python bench/encode_storage.py --repeat 3      # shared box: median of 3
     .venv/bin/python bench/encode_storage.py --seconds 10    # a smoke run
+    .venv/bin/python bench/encode_storage.py --repeat 2 --staged   # and S3 mode staged
 
 DATABASE_URL names the PostgreSQL server; the bench makes its own ``test_…`` database there
 and drops it at the end.
@@ -22,6 +25,7 @@ and drops it at the end.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import sys
@@ -42,8 +46,26 @@ def make_clip(path: Path, seconds: int) -> Path:
     return make(path, size="1920x1080", seconds=seconds)
 
 
-def encode(clip: Path) -> tuple[float, float | None, float]:
-    """(whole pipeline s, ladder start -> master published s, ladder step s)."""
+@contextlib.contextmanager
+def staged(on: bool):
+    """While ``on``: every step downloads the original to scratch (``storage.stage_in``) where it
+    would read it in place (``storage.ffmpeg_source``), as S3 mode did before."""
+    from media_app import storage
+
+    if not on:
+        yield
+        return
+    real = storage.ffmpeg_source
+    storage.ffmpeg_source = lambda name, workdir, **_: storage.stage_in(name, workdir)
+    try:
+        yield
+    finally:
+        storage.ffmpeg_source = real
+
+
+def encode(clip: Path) -> tuple[float, float | None, float, float, float]:
+    """(whole pipeline s, ladder start -> master published s, ladder step s, probe-and-stills
+    step s, sprites-and-preview step s)."""
     from django.core.files.storage import default_storage
 
     from media_app.models import Media
@@ -55,6 +77,7 @@ def encode(clip: Path) -> tuple[float, float | None, float]:
     media = MediaFactory(media_file=name, encoding_status=Media.EncodingStatus.PENDING)
     started = time.monotonic()
     plan = svc.encoding_prepare(media_id=media.pk)
+    prepare = time.monotonic() - started
     assert plan is not None and plan.kind == "video" and plan.chunks == 0, plan
     playable: list[float] = []
     stop = threading.Event()
@@ -78,18 +101,26 @@ def encode(clip: Path) -> tuple[float, float | None, float]:
     ladder = time.monotonic() - ladder_start
     stop.set()
     watcher.join()
+    extras_start = time.monotonic()
     svc.encoding_extras(media_id=media.pk, run=plan.run)
+    extras = time.monotonic() - extras_start
     svc.encoding_finish(media_id=media.pk, run=plan.run)
     total = time.monotonic() - started
     media.refresh_from_db()
     assert media.encoding_status == "success", media.encoding_fail_reason
-    return total, (playable[0] if playable else None), ladder
+    return total, (playable[0] if playable else None), ladder, prepare, extras
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument(
+        "--staged",
+        action="store_true",
+        help="also S3 mode as it was before reading in place: every step downloads the "
+        "original to scratch first (mode s3-staged)",
+    )
     args = parser.parse_args()
     for var in ("S3_ENDPOINT", "S3_ACCESS_KEY", "S3_SECRET_KEY"):
         if not os.environ.get(var):
@@ -140,7 +171,8 @@ def main() -> None:
             link_seconds=settings.MEDIA_LINK_SECONDS,
         ),
     }
-    results: dict[str, list[tuple[float, float | None, float]]] = {"filesystem": [], "s3": []}
+    modes = ["filesystem", "s3"] + (["s3-staged"] if args.staged else [])
+    results: dict[str, list[tuple]] = {mode: [] for mode in modes}
     try:
         with tempfile.TemporaryDirectory(prefix="op-bench-storage-") as tmp:
             clip = make_clip(Path(tmp) / "clip.mp4", args.seconds)
@@ -149,21 +181,27 @@ def main() -> None:
                 f"ffmpeg threads {settings.ENCODE_FFMPEG_THREADS}, preset {settings.ENCODE_PRESET}"
             )
             for round_ in range(args.repeat):
-                for mode in ("filesystem", "s3") if round_ % 2 == 0 else ("s3", "filesystem"):
+                # Each round starts with the next mode: none always runs first (or last).
+                for mode in modes[round_ % len(modes) :] + modes[: round_ % len(modes)]:
                     scratch = Path(tmp) / f"scratch-{mode}-{round_}"
                     scratch.mkdir()
-                    extra = s3 if mode == "s3" else {}
-                    with override_settings(
-                        MEDIA_ROOT=str(Path(tmp) / f"media-{round_}"),
-                        SCRATCH_DIR=str(scratch),
-                        **extra,
+                    extra = s3 if mode.startswith("s3") else {}
+                    with (
+                        override_settings(
+                            MEDIA_ROOT=str(Path(tmp) / f"media-{round_}"),
+                            SCRATCH_DIR=str(scratch),
+                            **extra,
+                        ),
+                        staged(mode == "s3-staged"),
                     ):
                         figures = encode(clip)
                     results[mode].append(figures)
                     first = f"{figures[1]:.1f} s" if figures[1] is not None else "-"
                     print(
                         f"round {round_ + 1} {mode:10s} pipeline {figures[0]:6.1f} s  "
-                        f"ladder {figures[2]:6.1f} s  first playable {first}",
+                        f"ladder {figures[2]:6.1f} s  first playable {first}  "
+                        f"(probe and stills {figures[3]:.1f} s, sprites and preview "
+                        f"{figures[4]:.1f} s)",
                         flush=True,
                     )
     finally:
@@ -179,19 +217,20 @@ def main() -> None:
         values = [r[i] for r in results[mode] if r[i] is not None]
         return statistics.median(values) if values else float("nan")
 
-    fs, s3_ = med("filesystem", 0), med("s3", 0)
-    print(
-        f"\nmedian of {args.repeat}: whole pipeline  filesystem {fs:.1f} s   S3 {s3_:.1f} s   "
-        f"S3/filesystem {s3_ / fs:.3f}"
+    print(f"\nmedian of {args.repeat} (ratio: to filesystem mode)")
+    figures = (
+        ("whole pipeline", 0),
+        ("ladder step", 2),
+        ("probe and stills", 3),
+        ("sprites and preview", 4),
+        ("first playable", 1),
     )
-    print(
-        f"              ladder step     filesystem {med('filesystem', 2):.1f} s   "
-        f"S3 {med('s3', 2):.1f} s   S3/filesystem {med('s3', 2) / med('filesystem', 2):.3f}"
-    )
-    print(
-        f"              first playable  filesystem {med('filesystem', 1):.1f} s   "
-        f"S3 {med('s3', 1):.1f} s   (from the start of the ladder step)"
-    )
+    for label, i in figures:
+        fs = med("filesystem", i)
+        cells = [f"filesystem {fs:6.1f} s"]
+        cells += [f"{mode} {med(mode, i):6.1f} s ({med(mode, i) / fs:.3f})" for mode in modes[1:]]
+        print(f"  {label:20s} " + "   ".join(cells))
+    print("  (first playable: from the start of the ladder step to the master's publication)")
 
 
 if __name__ == "__main__":

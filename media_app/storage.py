@@ -121,8 +121,9 @@ def bucket_name() -> str:
 # --- I/O (H1): what every encoder step and every sweep uses, in both modes -------------------
 #
 # Filesystem mode: names are paths under MEDIA_ROOT; ffmpeg reads the original and writes HLS in
-# place, and a finished file replaces the old one with one rename. S3 mode: the worker stages
-# what it reads to its scratch folder (SCRATCH_DIR) and uploads what it wrote; objects of one
+# place, and a finished file replaces the old one with one rename. S3 mode: ffmpeg reads the
+# original through a presigned URL with ranged requests (ffmpeg_source), the worker stages what
+# else it reads to its scratch folder (SCRATCH_DIR) and uploads what it wrote; objects of one
 # HLS run go up segments first, each rendition's playlist after its segments, the master last,
 # so a player never finds a playlist that names a missing object.
 
@@ -188,6 +189,66 @@ def stage_in(name: str, workdir: str) -> str:
     if local_storage():
         return storage_path(name)
     return download(name, os.path.join(workdir, "source" + os.path.splitext(name)[1]))
+
+
+# A presigned URL may live at most this long (SigV4's limit on AWS, Ceph RGW, MinIO, Garage).
+SOURCE_URL_MAX_SECONDS = 7 * 24 * 3600
+
+
+def ffmpeg_source(name: str, workdir: str) -> str:
+    """What ffmpeg and ffprobe read stored file ``name`` from.
+
+    Filesystem: the file itself. S3 mode: a presigned GET URL of the object, signed by the
+    app's own client (``AWS_S3_ENDPOINT_URL``, never the public endpoint) and valid as long as
+    a long task may run (``CELERY_LONG_TASK_TIME_LIMIT``), so a step's reconnects and seeks keep
+    working to its end. ffmpeg reads it with ranged requests as it goes, so a step starts at
+    once where :func:`stage_in` first downloads the whole original, into as much scratch space
+    (docs/performance.md, "Object storage"). A tool that reads only local files (pdftoppm, the
+    packager of a chunked join) gets :func:`stage_in`'s copy instead.
+
+    The URL is a credential for that object: it is passed to the tool only, and the runner
+    (``media_app.encoding.runner``) cuts it out of every log line and error it makes. A storage
+    with its own ``AWS_S3_VERIFY`` (another CA, or none) is staged as before, since ffmpeg
+    checks the server only against boto3's default CA bundle.
+    """
+    if local_storage():
+        return storage_path(name)
+    if not s3_mode() or getattr(default_storage, "verify", None) is not None:
+        return stage_in(name, workdir)
+    lifetime = min(int(settings.CELERY_LONG_TASK_TIME_LIMIT), SOURCE_URL_MAX_SECONDS)
+    return s3_client().generate_presigned_url(
+        "get_object", Params={"Bucket": bucket_name(), "Key": name}, ExpiresIn=max(60, lifetime)
+    )
+
+
+def check_readable(name: str) -> None:
+    """After a tool failed reading ``name`` from :func:`ffmpeg_source`: in S3 mode, ask the
+    bucket for the object, and raise botocore's error when the storage cannot be reached or
+    fails (5xx), so that an outage is retried as one (the encoding tasks treat those errors as
+    transient) instead of being taken for a damaged file. An answer (or a 403/404, which the
+    tool's own error already tells) returns: the tool's failure stands."""
+    if local_storage() or not s3_mode():
+        return
+    from botocore.exceptions import ClientError
+
+    try:
+        s3_client().head_object(Bucket=bucket_name(), Key=name)
+    except ClientError as exc:
+        status = (exc.response.get("ResponseMetadata") or {}).get("HTTPStatusCode") or 0
+        if status >= 500:
+            raise
+
+
+def read_head(name: str, size: int) -> bytes:
+    """The first ``size`` bytes of stored file ``name`` (S3: one ranged GET, not the object)."""
+    if s3_mode():
+        answer = s3_client().get_object(
+            Bucket=bucket_name(), Key=name, Range=f"bytes=0-{max(0, size - 1)}"
+        )
+        with answer["Body"] as body:
+            return body.read(size)
+    with default_storage.open(name, "rb") as fh:
+        return fh.read(size)
 
 
 def download(name: str, dst: str) -> str:

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import dataclass, field
 from fractions import Fraction
+
+from botocore.httpsession import get_cert_path
 
 
 class BadInput(Exception):
@@ -100,19 +103,63 @@ INPUT_DEMUXERS = (
 NOT_ALLOWED = "Format not on whitelist"
 
 
+# Reading over HTTP (S3 mode: ``media_app.storage.ffmpeg_source`` hands out a presigned GET URL
+# of the original). ffmpeg asks for ``Range: bytes=N-`` and, as the bucket answers 206, seeks
+# with a new ranged request on the kept-alive connection instead of reading the whole object
+# first. A connection dropped mid-read, or a 5xx, is picked up where it stopped after ffmpeg's
+# own short backoff (it gives up once the next wait would pass 4 s); a longer outage, or a server
+# that cannot be reached at all, fails the tool, and the step is retried with the encoding
+# tasks' own backoff (see ``storage.check_readable``). A server silent for 60 s is an error
+# rather than a step hanging until its time limit. No redirect is followed: a presigned URL
+# never leads elsewhere.
+HTTP_INPUT_OPTIONS = (
+    "-reconnect",
+    "1",
+    "-reconnect_on_http_error",
+    "5xx",
+    "-reconnect_delay_max",
+    "4",
+    "-multiple_requests",
+    "1",
+    "-max_redirects",
+    "0",
+    "-rw_timeout",
+    "60000000",
+)
+
+
+def is_url(path: str) -> bool:
+    return path.startswith(("http://", "https://"))
+
+
+def ca_bundle() -> str:
+    """The CA certificates an HTTPS read checks the server against: boto3's own default
+    (``AWS_CA_BUNDLE``, else the bundle botocore ships or certifi's), so ffmpeg trusts the
+    bucket exactly when the app's S3 client does."""
+    return os.environ.get("AWS_CA_BUNDLE") or get_cert_path(True)
+
+
 def input_args(path: str) -> list[str]:
     """``-i path`` with the demuxer and protocol allow-lists (see :data:`INPUT_DEMUXERS`)."""
-    return [*_input_limits(), "-i", path]
+    return [*_input_limits(path), "-i", path]
 
 
-def _input_limits() -> list[str]:
-    return ["-protocol_whitelist", "file", "-format_whitelist", ",".join(INPUT_DEMUXERS)]
+def _input_limits(path: str) -> list[str]:
+    formats = ["-format_whitelist", ",".join(INPUT_DEMUXERS)]
+    if not is_url(path):
+        return ["-protocol_whitelist", "file", *formats]
+    # Only the protocols this one URL needs: still no file, no playlist protocol, and the
+    # demuxers that would open further URLs stay refused by the format list.
+    if path.startswith("https://"):
+        tls = ["-tls_verify", "1", "-ca_file", ca_bundle()]
+        return ["-protocol_whitelist", "https,tls,tcp", *formats, *HTTP_INPUT_OPTIONS, *tls]
+    return ["-protocol_whitelist", "http,tcp", *formats, *HTTP_INPUT_OPTIONS]
 
 
 def probe_argv(path: str) -> list[str]:
     return [
         "ffprobe",
-        *_input_limits(),
+        *_input_limits(path),
         "-v",
         "error",
         "-print_format",
@@ -384,7 +431,7 @@ def packets_argv(path: str) -> list[str]:
     """Every packet of the first video stream: presentation time, size, flags (CSV)."""
     return [
         "ffprobe",
-        *_input_limits(),
+        *_input_limits(path),
         "-v",
         "error",
         "-select_streams",

@@ -23,6 +23,8 @@ import ctypes
 import functools
 import logging
 import os
+import posixpath
+import re
 import signal
 import subprocess
 import sys
@@ -30,6 +32,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 logger = logging.getLogger(__name__)
 
@@ -41,13 +44,80 @@ class Aborted(Exception):
     killed and it must stop without recording anything."""
 
 
+# In S3 mode tools read the original through a presigned URL (``storage.ffmpeg_source``): its
+# query string is a credential (key id, signature, maybe a session token) that must reach no
+# log, no failure reason the owner reads, no database row. ffmpeg prints its input's URL in
+# errors ("<url>: Server returned 403 Forbidden"), so every URL a tool's argv or output holds is
+# cut down to its file name here, before anything is logged or raised; stray SigV4 / SigV2
+# parameters (an error tail cut in the middle of a URL) go too.
+_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>]*[^\s'\"<>.,:;]", re.IGNORECASE)
+_SIGNED_PARAM = re.compile(
+    r"(?:X-Amz-[A-Za-z-]+|AWSAccessKeyId|Signature|x-amz-security-token)=[^&\s'\"]*",
+    re.IGNORECASE,
+)
+
+
+def _url_label(match: re.Match) -> str:
+    url = match.group(0)
+    if url.lower().startswith("file:"):
+        return url
+    path = urlsplit(url).path.rstrip("/")
+    return f"<URL of {posixpath.basename(path) or 'a file'}>"
+
+
+def redact(text: str) -> str:
+    """``text`` without URLs (each becomes ``<URL of name>``) or signature parameters."""
+    return _SIGNED_PARAM.sub("[redacted]", _URL.sub(_url_label, text))
+
+
+def _shown(argv: list[str]) -> str:
+    return redact(" ".join(argv))
+
+
 class ToolFailed(Exception):
-    """A tool exited non-zero; ``tail`` holds the end of what it printed."""
+    """A tool exited non-zero; ``tail`` holds the end of what it printed (URLs redacted)."""
 
     def __init__(self, argv: list[str], returncode: int, tail: str):
+        tail = redact(tail)
         super().__init__(f"{os.path.basename(argv[0])} exited with {returncode}: {tail[-300:]}")
         self.returncode = returncode
         self.tail = tail
+
+
+class SourceLost(ToolFailed):
+    """A tool reading its input over HTTP (S3 mode) lost the connection, or never got one. ffmpeg
+    then ends its input there as if the file ended and may even exit 0 with truncated outputs:
+    nothing it wrote can be trusted, and the step must run again (the encoding tasks retry it as
+    a storage outage, see ``media_app.tasks.encoding``)."""
+
+
+# How much of a long-running tool's error output is read once it ends.
+STDERR_KEPT = 256 * 1024
+
+# What ffmpeg's http, tcp and tls layers print (at -v error) when the network, not the file,
+# failed. Checked only for tools that read a URL.
+_NETWORK_LOST = (
+    "Stream ends prematurely",
+    "Error reading HTTP response",
+    "Connection reset by peer",
+    "Connection refused",
+    "Connection timed out",
+    "Network is unreachable",
+    "No route to host",
+    "Failed to resolve hostname",
+    "Broken pipe",
+    "Server returned 5",
+)
+
+
+def _check_input(argv: list[str], returncode: int, stderr: str) -> None:
+    """Raise :class:`SourceLost` when a tool reading a URL reports a network failure, whatever
+    its exit status; :class:`ToolFailed` for any other non-zero exit. ``stderr`` is redacted."""
+    reads_url = any(arg.startswith(("http://", "https://")) for arg in argv)
+    if reads_url and any(marker in stderr for marker in _NETWORK_LOST):
+        raise SourceLost(argv, returncode, stderr[-2000:])
+    if returncode != 0:
+        raise ToolFailed(argv, returncode, stderr[-2000:])
 
 
 def ffmpeg_binary() -> str:
@@ -141,23 +211,24 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child
 def run(argv: list[str], *, timeout: float = 300) -> str:
     """Run a short tool; its stdout, or :class:`ToolFailed`."""
     argv = tool_argv(argv)
-    logger.debug("running %s", " ".join(argv))
+    logger.debug("running %s", _shown(argv))
     proc = _start(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired as exc:
+    except subprocess.TimeoutExpired:
         proc.kill()
         proc.communicate()
         _finished(proc)
-        raise ToolFailed(argv, -1, f"timed out after {timeout:.0f} s") from exc
+        # Not chained: TimeoutExpired's message holds the whole argv (maybe a presigned URL).
+        raise ToolFailed(argv, -1, f"timed out after {timeout:.0f} s") from None
     except BaseException:
         proc.kill()
         proc.wait()
         _finished(proc)
         raise
     _finished(proc)
-    if proc.returncode != 0:
-        raise ToolFailed(argv, proc.returncode, stderr.decode(errors="replace")[-2000:])
+    # Redacted before it is cut: a cut could leave half a URL the patterns no longer know.
+    _check_input(argv, proc.returncode, redact(stderr.decode(errors="replace")))
     return stdout.decode(errors="replace")
 
 
@@ -175,7 +246,7 @@ def run_with_progress(
     such as whether the first segments can be published).
     """
     argv = tool_argv(argv)
-    logger.info("running %s", " ".join(argv))
+    logger.info("running %s", _shown(argv))
     with tempfile.TemporaryFile() as err:
         proc = _start(argv, stdout=subprocess.PIPE, stderr=err)
         last = 0.0
@@ -199,6 +270,6 @@ def run_with_progress(
                 proc.kill()
                 proc.wait()
             _finished(proc)
-        if proc.returncode != 0:
-            err.seek(0)
-            raise ToolFailed(argv, proc.returncode, err.read().decode(errors="replace")[-2000:])
+        # The end only: a long damaged file can make ffmpeg print an error per frame.
+        err.seek(max(0, err.seek(0, os.SEEK_END) - STDERR_KEPT))
+        _check_input(argv, proc.returncode, redact(err.read().decode(errors="replace")))

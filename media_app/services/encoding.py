@@ -189,6 +189,16 @@ def _tool_reason(exc: ToolFailed, what: str) -> str:
     return f"{what} failed: {detail}"
 
 
+def _source_failed(name: str, exc: ToolFailed) -> None:
+    """A tool reading the original ``name`` failed. In S3 mode that may be the storage, not
+    the file: a storage that cannot be reached now raises its own error, and a read cut short
+    (:class:`runner.SourceLost`) is raised again; the encoding tasks retry both as an outage.
+    Otherwise this returns and the failure is the file's."""
+    storage.check_readable(name)
+    if isinstance(exc, runner.SourceLost):
+        raise exc
+
+
 def _probe_of(media: Media) -> Probe:
     return ffmpeg.parse_probe_data(media.media_info.get("ffprobe") or {})
 
@@ -281,6 +291,7 @@ def encoding_prepare(*, media_id: int, task_id: str | None = None) -> Plan | Non
     except BadInput as exc:
         encoding_fail(media_id=media_id, run=run_token, reason=str(exc))
     except ToolFailed as exc:
+        _source_failed(media.media_file.name, exc)
         encoding_fail(
             media_id=media_id, run=run_token, reason=_tool_reason(exc, "Reading the file")
         )
@@ -294,17 +305,20 @@ def _prepare(media: Media, run_token: str) -> Plan | None:
     if media.media_file.storage.size(name) == 0:
         raise BadInput("The file is empty.")
     with files.scratch() as work:
-        src = storage.stage_in(name, work)
-        with open(src, "rb") as fh:
-            head = fh.read(16)
+        head = storage.read_head(name, 16)
         if head.startswith(b"%PDF-"):
-            _prepare_pdf(media, run_token, src, work)
+            _prepare_pdf(media, run_token, storage.stage_in(name, work), work)
             return Plan(media.pk, run_token, "done")
+        src = storage.ffmpeg_source(name, work)
         try:
             out = runner.run(ffmpeg.probe_argv(src), timeout=120)
         except ToolFailed as exc:
+            _source_failed(name, exc)
             raise BadInput(ffmpeg.probe_error_reason(exc.tail, head)) from exc
         probe = ffmpeg.parse_probe(out)
+        if isinstance(probe.raw.get("format"), dict):
+            # The stored name, not where it was read from (in S3 mode a presigned URL).
+            probe.raw["format"]["filename"] = name
         kind = ffmpeg.classify(probe)
         info = {"ffprobe": probe.raw, "kind": kind}
         if kind == "video":
@@ -359,6 +373,7 @@ def _stills(media: Media, src: str, work: str, at: float) -> dict:
         _frame(src, poster, at, POSTER_WIDTH)
         _frame(poster, thumb, 0, THUMBNAIL_WIDTH)
     except ToolFailed as exc:
+        _source_failed(media.media_file.name, exc)
         raise BadInput(_tool_reason(exc, "Decoding a picture from the file")) from exc
     return {
         "poster": storage.publish_file(poster, storage.still_name(uid, "poster.jpg")),
@@ -521,11 +536,14 @@ def encoding_ladder(*, media_id: int, run: str) -> None:
         probe = _probe_of(media)
         rungs = _rungs_of(media)
         with files.scratch() as work:
-            src = storage.stage_in(media.media_file.name, work)
+            # S3 mode: read over ranged GETs, so the encode (and the first playable segment)
+            # does not wait for the whole original to download.
+            src = storage.ffmpeg_source(media.media_file.name, work)
             _encode_ladder(media, run, probe, rungs, src, work)
     except BadInput as exc:
         encoding_fail(media_id=media_id, run=run, reason=str(exc))
     except ToolFailed as exc:
+        _source_failed(media.media_file.name, exc)
         encoding_fail(media_id=media_id, run=run, reason=_tool_reason(exc, "Encoding"))
 
 
@@ -600,7 +618,7 @@ def encoding_audio(*, media_id: int, run: str) -> None:
         probe = _probe_of(media)
         prefix = storage.hls_prefix(media.uid.hex, run)
         with files.scratch() as work:
-            src = storage.stage_in(media.media_file.name, work)
+            src = storage.ffmpeg_source(media.media_file.name, work)
             out_dir = _output_dir(prefix, work)
             with storage.TreePublisher(out_dir, prefix) as tree:
                 tree.start()
@@ -614,6 +632,7 @@ def encoding_audio(*, media_id: int, run: str) -> None:
     except BadInput as exc:
         encoding_fail(media_id=media_id, run=run, reason=str(exc))
     except ToolFailed as exc:
+        _source_failed(media.media_file.name, exc)
         encoding_fail(media_id=media_id, run=run, reason=_tool_reason(exc, "Encoding the audio"))
 
 
@@ -630,7 +649,7 @@ def encoding_extras(*, media_id: int, run: str) -> None:
     uid = media.uid.hex
     fields = {}
     with files.scratch() as work:
-        src = storage.stage_in(media.media_file.name, work)
+        src = storage.ffmpeg_source(media.media_file.name, work)
         interval, cols, rows = ffmpeg.sprite_grid(duration)
         sheet = os.path.join(work, "sprites.jpg")
         try:
@@ -658,6 +677,8 @@ def encoding_extras(*, media_id: int, run: str) -> None:
                 vtt, storage.still_name(uid, "sprites.vtt")
             )
         except (ToolFailed, OSError) as exc:
+            if isinstance(exc, ToolFailed):
+                _source_failed(media.media_file.name, exc)
             logger.warning("media %s: no sprites (%s)", media_id, exc)
         preview = os.path.join(work, "preview.webp")
         start = max(0.0, min(duration / 3, duration - PREVIEW_SECONDS))
@@ -676,6 +697,8 @@ def encoding_extras(*, media_id: int, run: str) -> None:
                 preview, storage.still_name(uid, "preview.webp")
             )
         except (ToolFailed, OSError) as exc:
+            if isinstance(exc, ToolFailed):
+                _source_failed(media.media_file.name, exc)
             logger.warning("media %s: no preview (%s)", media_id, exc)
     if fields:
         _update_if_current(media_id, run, **fields)

@@ -96,7 +96,7 @@ def encoding_split(*, plan: svc.Plan) -> svc.Plan | None:
         work.clear()
         started = time.monotonic()
         try:
-            src = storage.stage_in(media.media_file.name, scratch)
+            src = storage.ffmpeg_source(media.media_file.name, scratch)
             os.makedirs(os.path.join(work.root, "chunks"), exist_ok=True)
             runner.run(
                 ffmpeg.split_argv(
@@ -107,6 +107,7 @@ def encoding_split(*, plan: svc.Plan) -> svc.Plan | None:
                 timeout=3600,
             )
         except ToolFailed as exc:
+            svc._source_failed(media.media_file.name, exc)
             svc.encoding_fail(
                 media_id=media.pk, run=plan.run, reason=svc._tool_reason(exc, "Cutting the video")
             )
@@ -180,13 +181,14 @@ def encoding_audio_track(*, media_id: int, run: str) -> None:
         try:
             runner.run(
                 ffmpeg.audio_encode_argv(
-                    src=storage.stage_in(media.media_file.name, scratch),
+                    src=storage.ffmpeg_source(media.media_file.name, scratch),
                     dst=final + ".part",
                     audio_kbps=settings.ENCODE_AUDIO_KBPS,
                 ),
                 timeout=settings.CELERY_LONG_TASK_TIME_LIMIT,
             )
         except ToolFailed as exc:
+            svc._source_failed(media.media_file.name, exc)
             svc.encoding_fail(media_id=media_id, run=run, reason=svc._tool_reason(exc, "The audio"))
             return
         os.replace(final + ".part", final)
@@ -211,6 +213,7 @@ def encoding_join(*, media_id: int, run: str) -> None:
             joined = []
             for rung in rungs:
                 if rung.copy:
+                    # Staged: the packager reads it alongside the joined rungs, over file only.
                     joined.append(storage.stage_in(media.media_file.name, scratch))
                     continue
                 listing = work.path(f"list_{rung.name}.txt")

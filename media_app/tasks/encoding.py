@@ -34,7 +34,7 @@ from celery.exceptions import Ignore
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 
 from media_app.encoding import lease
-from media_app.encoding.runner import Aborted
+from media_app.encoding.runner import Aborted, SourceLost
 from media_app.services import encoding as svc
 from media_app.services import encoding_chunks as chunks
 
@@ -66,12 +66,14 @@ TRANSIENT_S3_CODES = frozenset(
 )
 # The database connection dropped or timed out (server restarted, failover, network cut).
 _TRANSIENT_DB = (OperationalError, InterfaceError)
-# The storage could not be reached or did not answer in time.
+# The storage could not be reached or did not answer in time (SourceLost: ffmpeg reading the
+# original from the bucket lost the connection, or got none).
 _TRANSIENT_NETWORK = (
     EndpointConnectionError,
     ConnectTimeoutError,
     ReadTimeoutError,
     ConnectionClosedError,
+    SourceLost,
 )
 
 
