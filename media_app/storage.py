@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import default_storage, storages
 
 ORIGINALS = "original"
 ENCODED = "encoded"
@@ -40,6 +40,7 @@ LOGOS = "userlogos"
 STILLS = ("poster.jpg", "thumbnail.jpg", "sprites.jpg", "sprites.vtt", "preview.webp")
 MASTER_PLAYLIST = "master.m3u8"
 
+_CLIENT_LOCK = threading.Lock()
 _EXTENSION = re.compile(r"^[A-Za-z0-9]{1,10}\Z")
 
 
@@ -111,7 +112,18 @@ def s3_client():
     credentials, addressing style, retries and checksum settings as ``STORAGES``."""
     if not s3_mode():
         raise RuntimeError("s3_client() in filesystem mode")
-    return default_storage.connection.meta.client
+    # One client per storage object and process, shared by every thread (boto3's clients are
+    # thread-safe; django-storages keeps a resource per thread, and a server that starts a thread
+    # per connection would build a new client, tens of KiB, for every request).
+    backend = storages["default"]
+    client = getattr(backend, "_openpress_client", None)
+    if client is None:
+        with _CLIENT_LOCK:
+            client = getattr(backend, "_openpress_client", None)
+            if client is None:
+                client = backend.connection.meta.client
+                backend._openpress_client = client
+    return client
 
 
 def bucket_name() -> str:
