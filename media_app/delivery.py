@@ -10,6 +10,10 @@ an S3 **presigned GET URL** made here. Nothing is ever handed out unsigned.
   the same view (signed with the same expiry), a segment's URI and an ``EXT-X-MAP`` init
   segment's become presigned URLs that expire with the link. Python runs once per playlist
   fetch, never per segment.
+* **The sprite sheet's thumbnails track** (``sprites.vtt``) goes through the same view, for the
+  same reason: its cues name the sheet relatively (``sprites.jpg#xywh=...``), which a browser
+  would resolve against the track's presigned URL into an unsigned one. The view writes each
+  into a presigned URL (same expiry), the fragment kept.
 * **Other files** (originals, stills, renditions, user pictures) are presigned URLs, handed
   out by the API's serializers (:func:`file_url`).
 
@@ -68,6 +72,10 @@ logger = logging.getLogger(__name__)
 # SigV4's longest presigned URL (AWS S3, and Ceph RGW, MinIO and Garage follow it).
 SIGV4_MAX_SECONDS = 7 * 24 * 3600
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
+THUMBNAILS_NAME = "sprites.vtt"  # storage.still_name(uid, "sprites.vtt"), the encoder's
+THUMBNAILS_TYPE = "text/vtt; charset=utf-8"
+# A cue's payload in a thumbnails track: an image reference and its tile.
+_THUMBNAIL_CUE = re.compile(r"^(?P<uri>[^\s#]+)(?P<tile>#xywh=\d+,\d+,\d+,\d+)$")
 # Our playlists are a few hundred bytes (master) to ~40 kB (a 900-segment variant): anything
 # far larger is not one of ours.
 PLAYLIST_MAX_BYTES = 4 * 1024 * 1024
@@ -377,9 +385,10 @@ def playlist_link(name: str, *, public: bool, expires_at: int | None = None) -> 
 
 
 def file_url(name: str, *, public: bool) -> str:
-    """The URL the API hands out for stored file ``name`` in S3 mode: a playlist through
-    :func:`playlist_view`, any other file presigned (``public``: the long-lived stepped URL)."""
-    if name.endswith(".m3u8"):
+    """The URL the API hands out for stored file ``name`` in S3 mode: a playlist or a
+    thumbnails track through :func:`playlist_view`, any other file presigned (``public``: the
+    long-lived stepped URL)."""
+    if name.endswith(".m3u8") or _is_thumbnails(name):
         return playlist_link(name, public=public)
     return object_url(name, public=public)
 
@@ -439,15 +448,58 @@ def rewrite_playlist(text: str, *, name: str, segment_url, playlist_url) -> str:
     return "\n".join(out) + "\n"
 
 
-def playlist_response(request, name: str, *, public: bool, expires_at: int | None) -> HttpResponse:
-    """The playlist ``name`` rewritten for this viewer (see the module docstring)."""
-    if not name.endswith(".m3u8") or signing.link_scope(name) is None:
+def _is_thumbnails(name: str) -> bool:
+    """Whether ``name`` is a sprite sheet's thumbnails track (subtitles, also WebVTT, are not)."""
+    return posixpath.basename(name) == THUMBNAILS_NAME
+
+
+def rewrite_thumbnails(text: str, *, name: str, image_url) -> str:
+    """Thumbnails track ``text`` (stored as ``name``) with each cue's image made absolute
+    through ``image_url(name)``, its ``#xywh=`` tile kept. As for playlists, a reference that
+    leaves the media's folder, or is absolute already, is left as it is."""
+    base = posixpath.dirname(name)
+    scope = signing.link_scope(name)
+    out = []
+    for line in text.splitlines():
+        match = _THUMBNAIL_CUE.match(line.strip())
+        uri = match and match.group("uri")
+        if not uri or "://" in uri or uri.startswith("/") or scope is None:
+            out.append(line)
+            continue
+        target = posixpath.normpath(posixpath.join(base, uri.split("?", 1)[0]))
+        out.append(
+            f"{image_url(target)}{match.group('tile')}" if target.startswith(scope) else line
+        )
+    return "\n".join(out) + "\n"
+
+
+def _thumbnails_response(name: str, signer: _Signer, *, public: bool) -> HttpResponse:
+    data = read_object(name)
+    if data is None:
         raise Http404("Not found.")
+    body = rewrite_thumbnails(data.decode("utf-8", "replace"), name=name, image_url=signer.url)
+    response = HttpResponse(body, content_type=THUMBNAILS_TYPE)
+    # Written once at the end of an encode: it never changes (as a finished playlist).
+    response["Cache-Control"] = (
+        f"public, max-age={public_step() // 4}" if public else "private, no-store"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    return response
+
+
+def playlist_response(request, name: str, *, public: bool, expires_at: int | None) -> HttpResponse:
+    """The playlist (or thumbnails track) ``name`` rewritten for this viewer (see the module
+    docstring)."""
+    if not (name.endswith(".m3u8") or _is_thumbnails(name)) or signing.link_scope(name) is None:
+        raise Http404("Not found.")
+    signer = _Signer(public=public, expires_at=expires_at)
+    if _is_thumbnails(name):
+        return _thumbnails_response(name, signer, public=public)
     data = read_object(name)
     if data is None:
         raise Http404("Not found.")
     text = data.decode("utf-8", "replace")
-    signer = _Signer(public=public, expires_at=expires_at)
     body = rewrite_playlist(
         text,
         name=name,

@@ -47,6 +47,17 @@ class _StaticFilesOnly(StaticFilesHandler):
         super().__init__(application.application)
 
 
+def _allow_site_in_bucket(origin: str) -> None:
+    """S3 mode: the suite's bucket gets the CORS rule a deployment gives it with
+    ``manage.py media_storage_setup`` (the same command, for the live server's origin), so the
+    browser PUTs upload parts to it and hls.js reads from it, as on a real site."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("media_storage_setup", "--origin", origin, stdout=StringIO())
+
+
 @pytest.fixture(scope="session")
 def live_server(request):
     """pytest-django's live server (same address option), serving media through the site."""
@@ -58,6 +69,8 @@ def live_server(request):
     server = LiveServer(addr, start=False)
     server.thread.static_handler = _StaticFilesOnly
     server.start()
+    if settings.TEST_STORAGE == "s3":
+        _allow_site_in_bucket(server.url)
     yield server
     server.stop()
 

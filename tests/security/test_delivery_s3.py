@@ -237,7 +237,6 @@ def test_stills_and_the_original_are_the_real_objects_presigned(make_media):
         "poster_url": "poster.jpg",
         "thumbnail_url": "thumbnail.jpg",
         "sprites_url": "sprites.jpg",
-        "sprites_vtt_url": "sprites.vtt",
         "preview_url": "preview.webp",
     }
     for field, still in fields.items():
@@ -250,6 +249,44 @@ def test_stills_and_the_original_are_the_real_objects_presigned(make_media):
     assert body == objects[media.media_file.name]
     assert headers["Content-Disposition"] == "attachment"
     assert "/s/" not in urllib.parse.urlsplit(data["original_media_url"]).path
+
+
+THUMBNAILS = (
+    "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nsprites.jpg#xywh=0,0,160,90\n\n"
+    "00:00:01.000 --> 00:00:02.000\nsprites.jpg#xywh=160,0,160,90\n\n"
+    "00:00:02.000 --> 00:00:03.000\n../../original/elsewhere.jpg#xywh=0,0,160,90\n"
+)
+
+
+@pytest.mark.parametrize("state", [Media.State.PRIVATE, Media.State.PUBLIC])
+def test_the_thumbnails_track_names_the_sprite_sheet_by_presigned_url(
+    make_media, s3_media, s3_bucket, state
+):
+    """The scrub preview's track names its sheet relatively (``sprites.jpg#xywh=...``): read
+    from the bucket by a presigned URL, that resolves to an unsigned URL the bucket refuses.
+    The API hands out our view instead, which writes each cue's sheet as a presigned URL."""
+    owner = UserFactory(is_verified_journalist=True)
+    media, objects = make_media(user=owner, state=state, requested_state=state)
+    _put(s3_media.client(), s3_bucket, media.sprites_vtt.name, THUMBNAILS.encode())
+    data = client_for(owner).get(f"/api/v1/media/{media.friendly_token}").json()
+    link = data["sprites_vtt_url"]
+    assert link.startswith("/stream/s/" if state == Media.State.PRIVATE else "/stream/encoded/")
+    track = _site(APIClient(), link)  # no session: the link (or the public state) opens it
+    assert track.status_code == 200
+    assert track["Content-Type"].startswith("text/vtt")
+    cues = [line for line in track.content.decode().splitlines() if "#xywh=" in line]
+    assert len(cues) == 3
+    for cue, tile in zip(cues[:2], ("#xywh=0,0,160,90", "#xywh=160,0,160,90"), strict=True):
+        url, fragment = cue.split("#", 1)
+        assert f"#{fragment}" == tile
+        status, body, _ = fetch(url)
+        assert status == 200, body[:300]
+        assert body == objects[storage.still_name(media.uid.hex, "sprites.jpg")]
+    # A reference out of the media's folder is not ours to sign.
+    assert cues[2] == "../../original/elsewhere.jpg#xywh=0,0,160,90"
+    if state == Media.State.PRIVATE:
+        assert track["Cache-Control"] == "private, no-store"
+        assert _site(APIClient(), f"/stream/{media.sprites_vtt.name}").status_code == 404
 
 
 def test_a_presigned_segment_url_stops_working_at_the_links_expiry(make_media, settings):
