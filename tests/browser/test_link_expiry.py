@@ -1,25 +1,31 @@
-"""The watch page outlives its signed media links, in a real Chromium.
+"""The watch page outlives its signed media links, in a real Chromium, in both storage modes.
 
 A private media's files are handed out as signed links that expire (MEDIA_LINK_SECONDS); the live
-server answers 410 past that, as nginx does. Here they live seconds, so playback crosses their
-expiry: the player must fetch the detail again and play on from where it was.
+server answers 410 past that, as nginx does. In S3 mode the playlists come through the site's
+signed /stream/s/ links (410 past the expiry) and everything else by presigned bucket URLs dying
+at the same time (the bucket answers 403, without CORS headers). Here they live seconds, so
+playback crosses their expiry: the player must fetch the detail again and play on from where it
+was.
 """
 
+import calendar
 import itertools
+import posixpath
 import re
 import time
-from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, unquote, urlparse, urlsplit
 
 import pytest
-from django.conf import settings as django_settings
+from django.core.files.storage import default_storage
 from playwright.sync_api import expect
 
+from media_app import storage
 from media_app.models import EncodeProfile, Encoding, Media
 from tests.browser.conftest import log_in
 from tests.encoding.clips import make_clip
 from tests.encoding.conftest import encode_inline, upload
 from tests.factories import MediaFactory, UserFactory
+from tests.served import in_bucket, store
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,8 +40,11 @@ CLIP_SECONDS = 60
 THROUGHPUT = 50_000
 # Generous: the page plays in real time on a machine that may be busy.
 PLAY_TIMEOUT = 300
-# /media/s/<signature>/<expires>/<storage name>
-SIGNED = re.compile(r"/media/s/[A-Za-z0-9_-]{22}/(?P<expires>\d+)/(?P<name>.+)$")
+# The site's signed links: /media/s/<signature>/<expires>/<storage name> (files, filesystem
+# mode) and /stream/s/<signature>/<expires>/<storage name> (playlists, S3 mode).
+SIGNED = re.compile(r"^/(?:media|stream)/s/[A-Za-z0-9_-]{22}/(?P<expires>\d+)/(?P<name>.+)$")
+# How the site answers an expired link; the bucket answers an expired presigned URL 403.
+REFUSALS = {"filesystem": {410}, "s3": {403, 410}}
 
 # Where the video played, sampled in the page (the position must never go back at the swap).
 # A sample is kept only while the element has a picture for its position: reloading a source
@@ -49,19 +58,40 @@ document.addEventListener("timeupdate", (event) => {
 """
 
 
+def signed_link(url: str) -> tuple[int, str] | None:
+    """``(expiry, storage name)`` of a signed file link (the site's signed links, or in S3 mode a
+    presigned bucket URL, which dies at X-Amz-Date + X-Amz-Expires); ``None`` for other URLs."""
+    parts = urlsplit(url)
+    found = SIGNED.search(parts.path)
+    if found:
+        return int(found["expires"]), unquote(found["name"])
+    query = parse_qs(parts.query)
+    if not in_bucket(url) or "X-Amz-Expires" not in query:
+        return None
+    signed_at = calendar.timegm(time.strptime(query["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ"))
+    name = unquote(parts.path).removeprefix(f"/{storage.bucket_name()}/")
+    return signed_at + int(query["X-Amz-Expires"][0]), name
+
+
+def expiry(url: str) -> int:
+    return signed_link(url)[0]
+
+
 def segment_ends(master: str) -> dict[str, float]:
-    """``{storage name: media time where it ends}`` for every segment of an HLS tree on disk."""
-    root = Path(django_settings.MEDIA_ROOT)
-    folder = Path(master).parent
+    """``{storage name: media time where it ends}`` for every segment of a stored HLS tree."""
     ends = {}
-    for playlist in (root / folder).rglob("*.m3u8"):
+    for entry in storage.list_prefix(posixpath.dirname(master)):
+        if not entry.name.endswith(".m3u8"):
+            continue
+        with default_storage.open(entry.name) as playlist:
+            text = playlist.read().decode()
         at, duration = 0.0, None
-        for line in playlist.read_text().splitlines():
+        for line in text.splitlines():
             if line.startswith("#EXTINF:"):
                 duration = float(line.split(":", 1)[1].split(",")[0])
             elif line and not line.startswith("#") and duration is not None:
                 at += duration
-                ends[str((playlist.parent / line).relative_to(root))] = at
+                ends[posixpath.normpath(posixpath.join(posixpath.dirname(entry.name), line))] = at
                 duration = None
     return ends
 
@@ -95,7 +125,7 @@ def test_playback_crosses_the_expiry_of_its_signed_links(live_server, new_page, 
 
     details, files = [], []
     page.on("request", lambda r: is_detail(r) and r.method == "GET" and details.append(r))
-    page.on("response", lambda r: SIGNED.search(r.url) and files.append((r.url, r.status)))
+    page.on("response", lambda r: signed_link(r.url) and files.append((r.url, r.status)))
 
     # The links the page starts with live seconds (read at each request: the live server runs
     # in this process); the ones it fetches later live an hour, as for a viewer coming back.
@@ -106,7 +136,7 @@ def test_playback_crosses_the_expiry_of_its_signed_links(live_server, new_page, 
     with page.expect_response(is_detail, timeout=PLAY_TIMEOUT * 1000) as first:
         page.goto(f"{live_server.url}/view?m={media.friendly_token}", timeout=PLAY_TIMEOUT * 1000)
     first_links = first.value.json()["hls_info"]["master_file"]
-    old_expires = SIGNED.search(first_links)["expires"]
+    old_expires = expiry(first_links)
     settings.MEDIA_LINK_SECONDS = 3600
 
     player = page.locator(".player")
@@ -129,14 +159,14 @@ def test_playback_crosses_the_expiry_of_its_signed_links(live_server, new_page, 
         page.wait_for_timeout(200)
     refused = [(url, status) for url, status in files if status in (403, 410)]
     assert refused, "no link was refused: playback never crossed the expiry"
-    assert {SIGNED.search(url)["expires"] for url, _ in refused} == {old_expires}
-    assert {status for _, status in refused} == {410}
+    assert {expiry(url) for url, _ in refused} == {old_expires}
+    assert {status for _, status in refused} <= REFUSALS[settings.TEST_STORAGE]
 
     # It plays on, with the fresh links, beyond all that the expired ones had fetched.
     fetched = [
-        ends.get(SIGNED.search(url)["name"], 0)
+        ends.get(signed_link(url)[1], 0)
         for url, status in files
-        if SIGNED.search(url)["expires"] == old_expires and status in (200, 206)
+        if expiry(url) == old_expires and status in (200, 206)
     ]
     reach = max(fetched)
     assert reach + 3 < CLIP_SECONDS - 2, f"the expired links fetched up to {reach} s already"
@@ -146,7 +176,7 @@ def test_playback_crosses_the_expiry_of_its_signed_links(live_server, new_page, 
         timeout=PLAY_TIMEOUT * 1000,
     )
     assert len(details) == 2, "one refresh is enough"
-    assert not [url for url, status in files if status >= 400 and old_expires not in url]
+    assert not [url for url, status in files if status >= 400 and expiry(url) != old_expires]
 
     # From where it was (never back to the start), in the quality the viewer chose.
     positions = page.evaluate("window.positions")
@@ -158,11 +188,13 @@ def test_playback_crosses_the_expiry_of_its_signed_links(live_server, new_page, 
     assert page.evaluate("document.querySelector('.player video').videoHeight") == 240
     expect(player.get_by_role("alert")).to_have_count(0)
     # The poster and the scrub preview's track moved to the fresh links too.
-    assert old_expires not in page.locator(".player video").get_attribute("poster")
+    assert expiry(page.locator(".player video").get_attribute("poster")) != old_expires
     assert [
         url
         for url, status in files
-        if url.endswith("/sprites.vtt") and status == 200 and old_expires not in url
+        if signed_link(url)[1].endswith("/sprites.vtt")
+        and status == 200
+        and expiry(url) != old_expires
     ]
 
 
@@ -174,9 +206,7 @@ def test_an_mp4_seeked_after_its_link_expired_plays_on(live_server, new_page, tm
         user=owner, state=Media.State.PRIVATE, requested_state=Media.State.PRIVATE, duration=30
     )
     name = f"encoded/{media.uid.hex}/h264-240.mp4"
-    path = Path(django_settings.MEDIA_ROOT) / name
-    path.parent.mkdir(parents=True)
-    make_clip(path, size="320x240", seconds=30)
+    store(name, make_clip(tmp_path / "h264-240.mp4", size="320x240", seconds=30).read_bytes())
     profile, _ = EncodeProfile.objects.get_or_create(
         resolution=240, codec="h264", defaults={"name": "h264-240-test", "extension": "mp4"}
     )
@@ -197,7 +227,7 @@ def test_an_mp4_seeked_after_its_link_expired_plays_on(live_server, new_page, tm
     with page.expect_response(detail_glob, timeout=PLAY_TIMEOUT * 1000) as first:
         page.goto(f"{live_server.url}/view?m={media.friendly_token}", timeout=PLAY_TIMEOUT * 1000)
     old_link = first.value.json()["encodings_info"]["240"]["h264"]["url"]
-    expires = int(SIGNED.search(old_link)["expires"])
+    expires = expiry(old_link)
     settings.MEDIA_LINK_SECONDS = 3600
     player = page.locator(".player")
     expect(player).to_have_attribute("data-engine", "mp4")
@@ -216,5 +246,5 @@ def test_an_mp4_seeked_after_its_link_expired_plays_on(live_server, new_page, tm
     )
     assert len(details) == 2
     src = page.locator(".player video").evaluate("v => v.currentSrc")
-    assert int(SIGNED.search(src)["expires"]) > expires
+    assert expiry(src) > expires
     expect(player.get_by_role("alert")).to_have_count(0)

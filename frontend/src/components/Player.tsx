@@ -1,7 +1,7 @@
 import Hls from "hls.js";
 import { type KeyboardEvent, useEffect, useRef, useState } from "react";
 import { type MediaDetail, api, mediaDetailPath } from "../api";
-import { LinkRefresher, hlsLinkRefused, linkRefused, videoErrorMayBeLink } from "../lib/linkRefresh";
+import { LinkRefresher, hlsLinkRefused, hlsLinkUnread, linkRefused, videoErrorMayBeLink } from "../lib/linkRefresh";
 import { networkRetryDelay } from "../lib/networkRetry";
 import { AUTO, type Level, levelLabel, sameLevel } from "../lib/quality";
 import { bestMp4, chooseSource } from "../lib/sources";
@@ -35,7 +35,10 @@ function resume(el: HTMLVideoElement, at: Resume, seek: boolean) {
   if (at.playing) void el.play().catch(() => undefined); // a browser may refuse: the viewer plays
 }
 
-/** The HTTP status a file's link gets now (the video element never tells); 0 when unreachable. */
+/** The HTTP status a file's link gets now (the video element never tells); 0 when unreachable.
+ * A bucket (S3 mode) answers an expired presigned URL 403 without CORS headers, which reads as
+ * a failed fetch: when the bucket answers a no-cors request for it (an opaque answer, no status
+ * to read), that is taken as its 403. (Its good answers carry the site's CORS rule.) */
 async function linkStatus(url: string): Promise<number> {
   try {
     const response = await fetch(url, {
@@ -46,7 +49,16 @@ async function linkStatus(url: string): Promise<number> {
     void response.body?.cancel();
     return response.status;
   } catch {
+    if (new URL(url, window.location.href).origin === window.location.origin) return 0;
+  }
+  const stop = new AbortController();
+  try {
+    await fetch(url, { mode: "no-cors", credentials: "omit", cache: "no-store", signal: stop.signal });
+    return 403;
+  } catch {
     return 0;
+  } finally {
+    stop.abort(); // the headers are enough: never read a whole file
   }
 }
 
@@ -159,25 +171,37 @@ export function Player({ media, onPlay }: Props) {
       let mediaRecoveries = 0;
       let networkRetries = 0;
       next.on(Hls.Events.FRAG_LOADED, () => (networkRetries = 0)); // loading works again
+      const onRefused = () => {
+        // Its other requests would be refused too; what is buffered plays on meanwhile.
+        next.stopLoad();
+        refresh(
+          (detail) => {
+            if (player !== next) return; // it fell back to the MP4 meanwhile
+            const renewed = chooseSource(detail);
+            if (renewed.kind !== "hls") {
+              fallBackToMp4(UNPLAYABLE);
+              return;
+            }
+            const at = resumeFrom(el);
+            stopHls();
+            startHls(renewed.url, at, wanted.current);
+          },
+          () => fallBackToMp4(UNPLAYABLE),
+        );
+      };
+      let checking = false; // a link whose answer could not be read is being checked
       next.on(Hls.Events.ERROR, (_event, data) => {
         if (hlsLinkRefused(data)) {
-          // Its other requests would be refused too; what is buffered plays on meanwhile.
-          next.stopLoad();
-          refresh(
-            (detail) => {
-              if (player !== next) return; // it fell back to the MP4 meanwhile
-              const renewed = chooseSource(detail);
-              if (renewed.kind !== "hls") {
-                fallBackToMp4(UNPLAYABLE);
-                return;
-              }
-              const at = resumeFrom(el);
-              stopHls();
-              startHls(renewed.url, at, wanted.current);
-            },
-            () => fallBackToMp4(UNPLAYABLE),
-          );
+          onRefused();
           return;
+        }
+        const url = data.frag?.url ?? data.context?.url ?? data.url;
+        if (hlsLinkUnread(data) && url && !checking) {
+          checking = true;
+          void linkStatus(url).then((status) => {
+            checking = false;
+            if (live && player === next && linkRefused(status)) onRefused();
+          });
         }
         if (!data.fatal) return;
         const retryIn =

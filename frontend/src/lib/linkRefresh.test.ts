@@ -1,6 +1,13 @@
 import { ErrorDetails, ErrorTypes } from "hls.js";
 import { describe, expect, it } from "vitest";
-import { LinkRefresher, REFRESH_SPACING_MS, hlsLinkRefused, linkRefused, videoErrorMayBeLink } from "./linkRefresh";
+import {
+  LinkRefresher,
+  REFRESH_SPACING_MS,
+  hlsLinkRefused,
+  hlsLinkUnread,
+  linkRefused,
+  videoErrorMayBeLink,
+} from "./linkRefresh";
 
 // What hls.js puts in an ERROR event for a failed load: the HTTP answer in ``response.code``.
 const loadError = (details: string, code?: number) => ({
@@ -35,6 +42,21 @@ describe("hlsLinkRefused", () => {
     const media = (details: string) => ({ ...loadError(details, 410), type: ErrorTypes.MEDIA_ERROR });
     expect(hlsLinkRefused(media(ErrorDetails.BUFFER_APPEND_ERROR))).toBe(false);
     expect(hlsLinkRefused(media(ErrorDetails.FRAG_LOAD_ERROR))).toBe(false);
+  });
+});
+
+describe("hlsLinkUnread", () => {
+  it("spots a file load whose answer the page could not read (a bucket's 403 without CORS)", () => {
+    expect(hlsLinkUnread(loadError(ErrorDetails.FRAG_LOAD_ERROR, 0))).toBe(true);
+    expect(hlsLinkUnread(loadError(ErrorDetails.LEVEL_LOAD_ERROR))).toBe(true);
+  });
+
+  it("leaves answers it could read, timeouts and media errors alone", () => {
+    expect(hlsLinkUnread(loadError(ErrorDetails.FRAG_LOAD_ERROR, 410))).toBe(false);
+    expect(hlsLinkUnread(loadError(ErrorDetails.FRAG_LOAD_ERROR, 404))).toBe(false);
+    expect(hlsLinkUnread(loadError(ErrorDetails.FRAG_LOAD_TIMEOUT))).toBe(false);
+    const media = { ...loadError(ErrorDetails.BUFFER_APPEND_ERROR, 0), type: ErrorTypes.MEDIA_ERROR };
+    expect(hlsLinkUnread(media)).toBe(false);
   });
 });
 

@@ -34,8 +34,19 @@ export type HlsErrorFields = { type: string; details: string; response?: { code?
 /** Whether an hls.js error (fatal or not: hls.js does not retry a 4xx, it switches rendition
  * and fails there too) says a file link was refused, so fresh links may mend it. */
 export function hlsLinkRefused(error: HlsErrorFields): boolean {
-  const load = error.type === ErrorTypes.NETWORK_ERROR && SIGNED_LOADS.has(error.details);
-  return load && linkRefused(error.response?.code);
+  return isSignedLoad(error) && linkRefused(error.response?.code);
+}
+
+/** Whether an hls.js load of a file link failed with no status it could read. In S3 mode the
+ * bucket answers an expired presigned URL 403 without CORS headers (Ceph RGW, AWS S3: their
+ * error answers carry none), which the page reads as no answer at all; the player then asks
+ * :func:`linkStatus`-style whether the link was refused. */
+export function hlsLinkUnread(error: HlsErrorFields): boolean {
+  return isSignedLoad(error) && !error.response?.code;
+}
+
+function isSignedLoad(error: HlsErrorFields): boolean {
+  return error.type === ErrorTypes.NETWORK_ERROR && SIGNED_LOADS.has(error.details);
 }
 
 const MEDIA_ERR_NETWORK = 2;
