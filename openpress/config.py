@@ -224,6 +224,13 @@ VARIABLES: tuple[Var, ...] = (
         group="object-storage",
     ),
     Var(
+        "AWS_CA_BUNDLE",
+        "",
+        "boto3's own: a CA bundle file to check an HTTPS S3 server against; encoders' ffmpeg "
+        "reads the bucket with the same one. Empty = the bundle boto3 ships.",
+        group="object-storage",
+    ),
+    Var(
         "AWS_S3_ADDRESSING_STYLE",
         "auto",
         "path (bucket in the URL path), virtual (bucket in the host name) or auto: path when "

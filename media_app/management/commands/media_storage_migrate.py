@@ -203,6 +203,16 @@ class Command(BaseCommand):
             signal.signal(signal.SIGTERM, self._terminate)
         pool = ThreadPoolExecutor(jobs)
         running: set = set()
+        submitted: list = []
+        handled: set = set()
+
+        def finish(future) -> None:
+            handled.add(future)
+            outcome = future.result()
+            self._record(outcome)
+            outcomes.append(outcome)
+            progress(outcome)
+
         try:
             todo = iter(plan)
             while True:
@@ -211,21 +221,21 @@ class Command(BaseCommand):
                     if item is None:
                         break
                     name, src = item
-                    running.add(pool.submit(self._one, name, src, markers.get(name)))
+                    future = pool.submit(self._one, name, src, markers.get(name))
+                    submitted.append(future)
+                    running.add(future)
                 if not running:
                     break
                 done, running = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
-                    outcome = future.result()
-                    self._record(outcome)
-                    outcomes.append(outcome)
-                    progress(outcome)
+                    finish(future)
         except KeyboardInterrupt:
             self.stop.set()
-            for future in running:
-                outcome = future.result()
-                self._record(outcome)
-                outcomes.append(outcome)
+            # Every file handed to the pool is accounted for, including those that finished
+            # while the interrupt was being raised (they are copied and must be counted).
+            for future in submitted:
+                if future not in handled:
+                    finish(future)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
             progress(None)
