@@ -29,7 +29,6 @@ from django.conf import settings  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 from django.test.utils import override_settings, setup_test_environment  # noqa: E402
 
-from openpress.settings.base import storage_backends  # noqa: E402
 from tests.s3 import S3Server, empty_bucket  # noqa: E402
 
 
@@ -48,15 +47,7 @@ def main(mode: str) -> None:
     client = server.client()
     bucket = f"openpress-bench-{uuid.uuid4().hex[:8]}"
     client.create_bucket(Bucket=bucket)
-    backends = storage_backends(
-        bucket=bucket,
-        endpoint_url=server.endpoint,
-        access_key=server.access_key,
-        secret_key=server.secret_key,
-        region=server.region,
-        addressing_style="path",
-        link_seconds=settings.MEDIA_LINK_SECONDS,
-    )
+    backends = server.storages(bucket, link_seconds=settings.MEDIA_LINK_SECONDS)
     try:
         with override_settings(
             AWS_STORAGE_BUCKET_NAME=bucket,

@@ -84,7 +84,6 @@ def main() -> None:
     from django.db import connection
     from django.test.utils import override_settings, setup_test_environment
 
-    from openpress.settings.base import storage_backends
     from tests.s3 import S3Server, empty_bucket
 
     setup_test_environment()
@@ -112,15 +111,7 @@ def main() -> None:
             client.create_bucket(Bucket=bucket)
             overrides.update(
                 AWS_STORAGE_BUCKET_NAME=bucket,
-                STORAGES=storage_backends(
-                    bucket=bucket,
-                    endpoint_url=server.endpoint,
-                    access_key=server.access_key,
-                    secret_key=server.secret_key,
-                    region=server.region,
-                    addressing_style="path",
-                    link_seconds=settings.MEDIA_LINK_SECONDS,
-                ),
+                STORAGES=server.storages(bucket, link_seconds=settings.MEDIA_LINK_SECONDS),
             )
         with override_settings(**overrides):
             from media_app.services.tokens import token_create

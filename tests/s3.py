@@ -63,6 +63,20 @@ class S3Server:
         options.update(overrides)
         return boto3.client("s3", **options)
 
+    def storages(self, bucket: str, *, link_seconds: int) -> dict:
+        """Django's ``STORAGES`` for media in ``bucket`` on this server (path-style)."""
+        from openpress.settings.base import storage_backends
+
+        return storage_backends(
+            bucket=bucket,
+            endpoint_url=self.endpoint,
+            access_key=self.access_key,
+            secret_key=self.secret_key,
+            region=self.region,
+            addressing_style="path",
+            link_seconds=link_seconds,
+        )
+
 
 def parse_started(output: str) -> S3Server:
     """The server from the script's last line: S3_ENDPOINT=… S3_ACCESS_KEY=… S3_SECRET_KEY=…"""
@@ -183,22 +197,12 @@ def s3_media(settings, s3_server, s3_bucket) -> Iterator[S3Server]:
     """This test runs in S3 mode: ``AWS_*`` settings point at the session's bucket and
     ``default_storage`` is the S3 storage (Django resets it when ``STORAGES`` changes). The
     bucket is emptied afterwards, so each test starts with no objects."""
-    from openpress.settings.base import storage_backends
-
     settings.AWS_STORAGE_BUCKET_NAME = s3_bucket
     settings.AWS_S3_ENDPOINT_URL = s3_server.endpoint
     settings.AWS_ACCESS_KEY_ID = s3_server.access_key
     settings.AWS_SECRET_ACCESS_KEY = s3_server.secret_key
     settings.AWS_S3_REGION_NAME = s3_server.region
-    settings.STORAGES = storage_backends(
-        bucket=s3_bucket,
-        endpoint_url=s3_server.endpoint,
-        access_key=s3_server.access_key,
-        secret_key=s3_server.secret_key,
-        region=s3_server.region,
-        addressing_style="path",
-        link_seconds=settings.MEDIA_LINK_SECONDS,
-    )
+    settings.STORAGES = s3_server.storages(s3_bucket, link_seconds=settings.MEDIA_LINK_SECONDS)
     try:
         yield s3_server
     finally:
