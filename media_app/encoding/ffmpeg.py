@@ -16,6 +16,8 @@ from fractions import Fraction
 
 from botocore.httpsession import get_cert_path
 
+from media_app.encoding.runner import is_url
+
 
 class BadInput(Exception):
     """The upload cannot be encoded; the message is shown to people as it is."""
@@ -126,10 +128,6 @@ HTTP_INPUT_OPTIONS = (
     "-rw_timeout",
     "60000000",
 )
-
-
-def is_url(path: str) -> bool:
-    return path.startswith(("http://", "https://"))
 
 
 def ca_bundle() -> str:

@@ -110,10 +110,15 @@ _NETWORK_LOST = (
 )
 
 
+def is_url(path: str) -> bool:
+    """Whether a tool's input ``path`` is read over HTTP (S3 mode's presigned URL)."""
+    return path.startswith(("http://", "https://"))
+
+
 def _check_input(argv: list[str], returncode: int, stderr: str) -> None:
     """Raise :class:`SourceLost` when a tool reading a URL reports a network failure, whatever
     its exit status; :class:`ToolFailed` for any other non-zero exit. ``stderr`` is redacted."""
-    reads_url = any(arg.startswith(("http://", "https://")) for arg in argv)
+    reads_url = any(is_url(arg) for arg in argv)
     if reads_url and any(marker in stderr for marker in _NETWORK_LOST):
         raise SourceLost(argv, returncode, stderr[-2000:])
     if returncode != 0:
