@@ -1,7 +1,9 @@
 # Thin wrappers: every recipe also works typed by hand.
 #   make run     the embedded default on http://127.0.0.1:8000 (SQLite, file broker, no servers)
 #   make test    the test suite against a real PostgreSQL and Redis (see README)
-#   make check   what CI checks besides the tests: lint, migrations, schema, .env.example
+#   make check   what CI checks besides the tests: lint, types (mypy), migrations, schema,
+#                the frontend's API types, .env.example, deployment files, translations
+#   make types   frontend/src/api-types.ts from openapi/schema.yml (after `make schema`)
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -12,7 +14,8 @@ STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 RUN_ARGS ?=
 
 .PHONY: venv run frontend test test-s3 lint format check check-migrations schema check-schema \
-	env-example check-env-example render-deploy check-deploy system-check-run system-check-test
+	env-example check-env-example render-deploy check-deploy system-check-run system-check-test \
+	typecheck types check-types check-i18n
 
 venv: $(STAMP)
 $(STAMP): pyproject.toml
@@ -53,11 +56,12 @@ test: system-check-test venv frontend
 	cd frontend && npm test
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-# The suite again with media in an S3 bucket (issue 14): a real Ceph RGW from
-# scripts/with-s3.sh unless S3_ENDPOINT names one. Tests about filesystem mode itself and the
-# container stack (its own S3 profile test) are left out.
+# The tests that touch media files again, with media in an S3 bucket (issue 14): a real Ceph
+# RGW from scripts/with-s3.sh unless S3_ENDPOINT names one. Which tests: the marker s3
+# (tests/conftest.py, S3_RERUN_MODULES); those about filesystem mode itself are left out, and
+# the container stack has its own S3 profile test.
 test-s3: system-check-test venv frontend
-	OPENPRESS_TEST_STORAGE=s3 scripts/with-s3.sh $(VENV)/bin/pytest -m "not filesystem and not stack" $(PYTEST_S3_ARGS)
+	OPENPRESS_TEST_STORAGE=s3 scripts/with-s3.sh $(VENV)/bin/pytest -m "s3 and not filesystem and not stack" $(PYTEST_S3_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .
@@ -79,6 +83,24 @@ schema: venv
 check-schema: venv
 	PY=$(PY) scripts/schema.sh --check
 
+# mypy with django-stubs and djangorestframework-stubs on services/, selectors/ and api/
+# ([tool.mypy] in pyproject.toml); the plugin loads the embedded settings (no server needed).
+typecheck: venv
+	DATABASE_URL= CELERY_BROKER_URL= $(VENV)/bin/mypy
+
+# The frontend's API types, generated from the OpenAPI schema (openapi-typescript); the pages
+# import their shapes through frontend/src/api.ts, so a breaking schema change fails tsc.
+types: frontend/node_modules/.package-lock.json
+	scripts/api-types.sh
+
+check-types: frontend/node_modules/.package-lock.json
+	scripts/api-types.sh --check
+
+# Every t() string is in locale/djangojs.pot, and every .po (fr, ar) translates every entry,
+# none fuzzy, with .mo files that match (docs/i18n.md).
+check-i18n: venv
+	$(PY) scripts/i18n_extract.py --check
+
 env-example: venv
 	$(PY) -m openpress.config
 
@@ -92,4 +114,4 @@ render-deploy: venv
 check-deploy: venv
 	scripts/deploy-check.sh
 
-check: lint check-migrations check-schema check-env-example check-deploy
+check: lint typecheck check-migrations check-schema check-types check-env-example check-deploy check-i18n

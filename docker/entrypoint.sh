@@ -61,6 +61,16 @@ check_storage() {
     fi
 }
 
+# The encoder signs what it publishes (Content Credentials, docs/provenance.md): without a
+# working signing chain and key it refuses to start, unless the operator chose to publish
+# unsigned (C2PA_ALLOW_UNSIGNED=true: then the check only warns).
+check_signing() {
+    if ! python -m django check --tag provenance >&2; then
+        echo "entrypoint: the signing check failed (above); not starting $role" >&2
+        exit 78
+    fi
+}
+
 celery_worker() {  # celery_worker QUEUE CONCURRENCY [ARGS...]
     queue=$1 concurrency=$2
     shift 2
@@ -90,6 +100,7 @@ case "$role" in
         ;;
     celery-long)
         check_storage
+        check_signing
         wait_for_db
         # CELERY_LONG_CONCURRENCY when set, else one encode per two CPUs of the container's
         # limit (its cgroup), not of the node: nproc counts the node's cores (openpress/cpu.py).

@@ -213,10 +213,22 @@ class MediaAdmin(admin.ModelAdmin):
         "reports_notified_at",
         "edit_date",
         "media_info",
+        # Set by a retraction only (services/corrections.py), which the history records.
+        "retracted",
+        "media_withheld",
     )
     date_hierarchy = "add_date"
     inlines = (EncodingInline,)
     actions = ("review_approve", "review_reject")
+
+    def save_model(self, request, obj, form, change):
+        from media_app.services.history import history_record_changes, history_snapshot
+
+        stored = Media.objects.select_related("user").filter(pk=obj.pk).first() if change else None
+        super().save_model(request, obj, form, change)
+        if stored is not None:
+            # Edits here change public facts too (the author among them): they enter the chain.
+            history_record_changes(media=obj, before=history_snapshot(stored), by=request.user)
 
     @admin.action(description="Review: approve (publish in the state the owner chose)")
     def review_approve(self, request, queryset):

@@ -185,3 +185,74 @@ def _refusal(client, bucket: str, where: str, exc, region: str) -> list[checks.C
         hint = "Check AWS_S3_ENDPOINT_URL, AWS_STORAGE_BUCKET_NAME and the keys."
         number = 107
     return [_s3_error(message, hint, number)]
+
+
+# --- Content Credentials (issue 15, docs/provenance.md): E150 / W150 ----------------------
+
+
+@checks.register("provenance")
+def content_credentials(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """In production, a signer that cannot sign stops start-up (openpress.E150), unless the
+    operator chose to publish unsigned (C2PA_ALLOW_UNSIGNED): then a warning (W150).
+    Development with nothing configured signs with a throwaway chain and says so."""
+    from media_app import provenance
+
+    if getattr(settings, "C2PA_DEV_CHAIN", False) and not (
+        settings.C2PA_SIGNING_CERT or settings.C2PA_SIGNING_KEY or settings.C2PA_SIGNER
+    ):
+        return []
+    try:
+        cfg = provenance.signer_config()
+    except provenance.SigningUnavailable as exc:
+        problems = [str(exc)]
+    else:
+        problems = provenance.certificate_problems(cfg)
+    if not problems:
+        return []
+    message = "Content Credentials cannot be signed: " + "; ".join(problems) + "."
+    if settings.C2PA_ALLOW_UNSIGNED:
+        return [
+            checks.Warning(
+                message + " Media are published unsigned (C2PA_ALLOW_UNSIGNED).",
+                hint="Configure C2PA_SIGNING_CERT and C2PA_SIGNING_KEY (docs/provenance.md).",
+                id="openpress.W150",
+            )
+        ]
+    return [
+        checks.Error(
+            message,
+            hint="Configure C2PA_SIGNING_CERT and C2PA_SIGNING_KEY (or C2PA_SIGNER), or set "
+            "C2PA_ALLOW_UNSIGNED=true to publish without Content Credentials "
+            "(docs/provenance.md).",
+            id="openpress.E150",
+        )
+    ]
+
+
+# --- embedding (issue 16, media_app/embedding.py): E160 ------------------------------------
+
+
+@checks.register("security")
+def embed_allowed_domains(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """EMBED_ALLOWED_DOMAINS must be host names, *.wildcards, * or empty: a typo there would
+    otherwise refuse (or allow) embedding silently."""
+    from django.core.exceptions import ValidationError
+
+    from media_app.embedding import NONE, clean_embed_domains
+
+    try:
+        cleaned = clean_embed_domains(list(getattr(settings, "EMBED_ALLOWED_DOMAINS", [])))
+    except ValidationError as exc:
+        problem = exc.messages[0]
+    else:
+        if cleaned != [NONE]:
+            return []
+        problem = "'none' is for one media's list; the site's list is empty for no embedding"
+    return [
+        checks.Error(
+            f"EMBED_ALLOWED_DOMAINS: {problem}",
+            hint="Comma-separated host names, *.example.org, * for any site, or empty for "
+            "this site only (docs/security.md, 'Embedding').",
+            id="openpress.E160",
+        )
+    ]

@@ -14,6 +14,9 @@ an S3 **presigned GET URL** made here. Nothing is ever handed out unsigned.
   same reason: its cues name the sheet relatively (``sprites.jpg#xywh=...``), which a browser
   would resolve against the track's presigned URL into an unsigned one. The view writes each
   into a presigned URL (same expiry), the fragment kept.
+* **Subtitle tracks** (``encoded/<uid>/subtitles/<lang>.vtt``) go through the same view too,
+  as they are (issue 16): the player's ``<track>`` and the transcript then read them from the
+  site's own origin, with no CORS rule or ``crossorigin`` video needed.
 * **Other files** (originals, stills, renditions, user pictures) are presigned URLs, handed
   out by the API's serializers (:func:`file_url`).
 
@@ -79,6 +82,8 @@ _THUMBNAIL_CUE = re.compile(r"^(?P<uri>[^\s#]+)(?P<tile>#xywh=\d+,\d+,\d+,\d+)$"
 # Our playlists are a few hundred bytes (master) to ~40 kB (a 900-segment variant): anything
 # far larger is not one of ours.
 PLAYLIST_MAX_BYTES = 4 * 1024 * 1024
+# Subtitle tracks are checked to be at most SUBTITLE_MAX_BYTES when uploaded; this bounds a read.
+SUBTITLES_MAX_BYTES = 16 * 1024 * 1024
 _URI_ATTRIBUTE = re.compile(r'URI="([^"]*)"')
 _UNSAFE_PATH = re.compile(r"(?:^|/)\.{1,2}(?:/|$)|\\|\x00|//")
 _ALGORITHM = "AWS4-HMAC-SHA256"
@@ -337,7 +342,10 @@ def private_window(expires_at: int, now: float | None = None) -> tuple[int, int]
 
 
 def _is_original(name: str) -> bool:
-    return name.startswith(f"{storage.ORIGINALS}/")
+    """An original, or its clean public copy (``encoded/<uid>/download/``): both downloads."""
+    return name.startswith(f"{storage.ORIGINALS}/") or (
+        name.startswith(f"{storage.ENCODED}/") and "/download/" in name
+    )
 
 
 class _Signer:
@@ -388,7 +396,7 @@ def file_url(name: str, *, public: bool) -> str:
     """The URL the API hands out for stored file ``name`` in S3 mode: a playlist or a
     thumbnails track through :func:`playlist_view`, any other file presigned (``public``: the
     long-lived stepped URL)."""
-    if name.endswith(".m3u8") or _is_thumbnails(name):
+    if name.endswith(".m3u8") or _is_thumbnails(name) or _is_subtitles(name):
         return playlist_link(name, public=public)
     return object_url(name, public=public)
 
@@ -453,6 +461,31 @@ def _is_thumbnails(name: str) -> bool:
     return posixpath.basename(name) == THUMBNAILS_NAME
 
 
+def _is_subtitles(name: str) -> bool:
+    """Whether ``name`` is a subtitle track (``storage.subtitle_name``): served through
+    :func:`playlist_view` so that the player's ``<track>`` and the transcript fetch it from the
+    site's own origin (a cross-origin track needs CORS and a ``crossorigin`` video)."""
+    parts = name.split("/")
+    return (
+        len(parts) == 4
+        and parts[0] == storage.ENCODED
+        and parts[2] == "subtitles"
+        and parts[3].endswith(".vtt")
+    )
+
+
+def _subtitles_response(name: str, *, public: bool) -> HttpResponse:
+    data = read_object(name, SUBTITLES_MAX_BYTES)
+    if data is None:
+        raise Http404("Not found.")
+    response = HttpResponse(data, content_type=THUMBNAILS_TYPE)
+    # A track may be replaced (same name): caches ask again each time.
+    response["Cache-Control"] = "public, no-cache" if public else "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    return response
+
+
 def rewrite_thumbnails(text: str, *, name: str, image_url) -> str:
     """Thumbnails track ``text`` (stored as ``name``) with each cue's image made absolute
     through ``image_url(name)``, its ``#xywh=`` tile kept. As for playlists, a reference that
@@ -488,11 +521,33 @@ def _thumbnails_response(name: str, signer: _Signer, *, public: bool) -> HttpRes
     return response
 
 
+# Each HLS rendition's C2PA manifest lies beside its playlist (services/provenance.py): announced
+# on the rendition playlist's answers by ``Link: <...>; rel="c2pa-manifest"`` (here, Django's
+# file view in file_access.py, nginx's docker/nginx/snippets/media-files.conf).
+RENDITION_MANIFEST = "manifest.c2pa"
+_RENDITION_PLAYLIST = re.compile(r"^encoded/[0-9a-f]{32}/hls/[^/]+/[^/]+/index\.m3u8$")
+
+
+def is_rendition_playlist(name: str) -> bool:
+    return bool(_RENDITION_PLAYLIST.match(name))
+
+
+def rendition_manifest(name: str) -> str:
+    return name.rsplit("/", 1)[0] + "/" + RENDITION_MANIFEST
+
+
+def c2pa_link(url: str) -> str:
+    return f'<{url}>; rel="c2pa-manifest"'
+
+
 def playlist_response(request, name: str, *, public: bool, expires_at: int | None) -> HttpResponse:
     """The playlist (or thumbnails track) ``name`` rewritten for this viewer (see the module
     docstring)."""
-    if not (name.endswith(".m3u8") or _is_thumbnails(name)) or signing.link_scope(name) is None:
+    kinds = name.endswith(".m3u8") or _is_thumbnails(name) or _is_subtitles(name)
+    if not kinds or signing.link_scope(name) is None:
         raise Http404("Not found.")
+    if _is_subtitles(name):
+        return _subtitles_response(name, public=public)
     signer = _Signer(public=public, expires_at=expires_at)
     if _is_thumbnails(name):
         return _thumbnails_response(name, signer, public=public)
@@ -509,6 +564,9 @@ def playlist_response(request, name: str, *, public: bool, expires_at: int | Non
         ),
     )
     response = HttpResponse(body, content_type=PLAYLIST_TYPE)
+    if is_rendition_playlist(name):
+        # The rendition's detached Content Credentials (docs/provenance.md), by presigned URL.
+        response["Link"] = c2pa_link(signer.url(rendition_manifest(name)))
     if not public:
         response["Cache-Control"] = "private, no-store"
     elif "#EXT-X-STREAM-INF" in text or "#EXT-X-ENDLIST" in text:

@@ -12,8 +12,11 @@ only public media saves the round trip to Python. Files of unlisted media are se
 who has their address, as the media itself is to anyone who has its link.
 
 An original (the file as uploaded, with whatever it carries: GPS, device serials, a PDF's
-author) is served by a stricter rule, :func:`~media_app.selectors.media.original_allowed`: its
-owner and editors always, anyone else only when downloads are allowed and the encode succeeded.
+author) is sealed, :func:`~media_app.selectors.media.original_allowed`: its owner and editors,
+anyone else only when its owner confirmed publishing it unchanged. Downloads get the clean copy
+(``encoded/<uid>/download/``, ``Media.public_file``) by the download rule,
+:func:`~media_app.selectors.media.download_allowed`: owner and editors always, anyone else when
+downloads are allowed and the encode succeeded.
 The verdict endpoint answers nginx's subrequest only (:data:`SUBREQUEST_HEADER`), and every file
 goes out sandboxed, an original as a download (:func:`_user_file_headers`).
 
@@ -50,7 +53,12 @@ from rest_framework.exceptions import APIException
 from media_app import delivery
 from media_app.api.authentication import ApiTokenAuthentication
 from media_app.models import Media
-from media_app.selectors.media import ORIGINAL_RULE_FIELDS, media_visible_q, original_allowed
+from media_app.selectors.media import (
+    ORIGINAL_RULE_FIELDS,
+    download_allowed,
+    media_visible_q,
+    original_allowed,
+)
 from media_app.services.signing import SIGNED_NAME, Verdict, link_verdict
 from media_app.storage import s3_mode
 
@@ -59,8 +67,11 @@ from media_app.storage import s3_mode
 PUBLIC_VERDICT_SECONDS = 60
 
 # original/<2 hex>/<uid hex>.<ext> and encoded/<uid hex>/...: the two homes of media files.
+# encoded/<uid hex>/download/...: the clean public copy (Media.public_file), served by the
+# download rule rather than the visibility rule (docs/provenance.md "1. Source protection").
 _MEDIA_FILE = re.compile(
     r"^/media/(?:original/[0-9a-f]{2}/(?P<orig>[0-9a-f]{32})\.[A-Za-z0-9]{1,10}"
+    r"|encoded/(?P<dl>[0-9a-f]{32})/download/[^/]+"
     r"|encoded/(?P<enc>[0-9a-f]{32})/.+)$"
 )
 
@@ -100,25 +111,36 @@ def media_file_scope(request, path: str) -> str | None:
         return None
     if match.group("orig"):
         return _original_scope(request, uuid.UUID(match.group("orig")))
+    if match.group("dl"):
+        return _original_scope(request, uuid.UUID(match.group("dl")), rule=download_allowed)
     media = Media.objects.filter(uid=uuid.UUID(match.group("enc")))
-    if media.filter(media_visible_q(None)).exists():
+    if media.filter(media_visible_q(None), media_withheld=False).exists():
         return "public"
     user = _user(request)
     if user is not None and media.filter(media_visible_q(user)).exists():
+        if media.filter(media_withheld=True).exists() and not _may_edit(user, media):
+            return None  # retracted with its media withheld: owner and editors only
         return "private"
     return None
 
 
-def _original_scope(request, uid: uuid.UUID) -> str | None:
-    """The original is served by :func:`original_allowed` (owner and editors; others only when
-    downloads are allowed), a stricter rule than the encoded files' visibility."""
-    row = Media.objects.filter(uid=uid).values(*ORIGINAL_RULE_FIELDS).first()
+def _may_edit(user, media) -> bool:
+    return user.can_edit_media or media.filter(user=user).exists()
+
+
+def _original_scope(request, uid: uuid.UUID, rule=original_allowed) -> str | None:
+    """The original is served by :func:`original_allowed` (sealed: owner and editors; others
+    only when its owner confirmed publishing it unchanged), the clean public copy by
+    :func:`download_allowed` (``rule``): both stricter than the encoded files' visibility."""
+    row = Media.objects.filter(uid=uid).values(*ORIGINAL_RULE_FIELDS, "media_withheld").first()
     if row is None:
         return None
-    if original_allowed(user=None, media=row):
+    if not row["media_withheld"] and rule(user=None, media=row):
         return "public"
     user = _user(request)
-    if user is not None and original_allowed(user=user, media=row):
+    if user is not None and rule(user=user, media=row):
+        if row["media_withheld"] and not (user.can_edit_media or row["user_id"] == user.id):
+            return None  # retracted with its media withheld: owner and editors only
         return "private"
     return None
 
@@ -153,6 +175,7 @@ _TYPES = {
     ".m4a": "audio/mp4",
     ".vtt": "text/vtt",
     ".webp": "image/webp",
+    ".c2pa": "application/c2pa",  # an HLS rendition's Content Credentials
 }
 # Cache-Control of a file behind a signed link, as nginx sets it: private caches only; playlists
 # revalidated (they grow while an encode publishes), segments of a run never change.
@@ -243,6 +266,10 @@ def _file_response(request, name: str, cache_control: str):
     response["Last-Modified"] = last_modified
     response["Accept-Ranges"] = "bytes"
     response["Cache-Control"] = cache_control
+    sidecar = path.with_name(delivery.RENDITION_MANIFEST)
+    if delivery.is_rendition_playlist(name) and sidecar.exists():
+        # The rendition's Content Credentials, beside it (docs/provenance.md).
+        response["Link"] = delivery.c2pa_link(delivery.RENDITION_MANIFEST)
     _user_file_headers(response, name)
     return response
 
@@ -256,7 +283,7 @@ USER_FILE_POLICY = "sandbox"
 def _user_file_headers(response, name: str) -> None:
     response["Content-Security-Policy"] = USER_FILE_POLICY
     response["X-Content-Type-Options"] = "nosniff"
-    if name.startswith("original/"):
+    if name.startswith("original/") or "/download/" in name:
         response["Content-Disposition"] = "attachment"
 
 

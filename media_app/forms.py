@@ -8,6 +8,7 @@ from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from media_app.services import mfa as mfa_services
 from media_app.services.media import clean_text
@@ -17,15 +18,18 @@ class SignUpForm(AllauthSignupForm):
     """Self sign-up: a plain account; uploads stay private until an editor reviews them."""
 
     name = forms.CharField(
-        max_length=250, required=False, help_text="Shown next to your media. Optional."
+        max_length=250,
+        required=False,
+        label=_("Name"),
+        help_text=_("Shown next to your media. Optional."),
     )
     field_order = ("username", "email", "name", "password1", "password2")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["email"].help_text = "For resetting your password. Never shown to others."
+        self.fields["email"].help_text = _("For resetting your password. Never shown to others.")
         if "password2" in self.fields:
-            self.fields["password2"].label = "Password confirmation"
+            self.fields["password2"].label = _("Password confirmation")
 
     def custom_signup(self, request, user) -> None:
         user.name = clean_text(self.cleaned_data.get("name") or "", limit=250)

@@ -18,13 +18,15 @@ from django.conf import settings
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.translation import gettext, gettext_noop, ngettext
 from rest_framework.throttling import SimpleRateThrottle
 
 from media_app.client_address import client_address
 from media_app.services import logins as login_services
 
-LOCKED_OUT = "Too many failed logins for this account or from your address."
-TOO_MANY_SIGNUPS = "Too many sign-ups from your address."
+# Marked for translation; the page shows them in the reader's language, the API in English.
+LOCKED_OUT = gettext_noop("Too many failed logins for this account or from your address.")
+TOO_MANY_SIGNUPS = gettext_noop("Too many sign-ups from your address.")
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -45,9 +47,13 @@ def too_many_requests(
             {"detail": f"{message} Try again in {wait}."}, status=429
         )
     else:
+        if seconds < 120:
+            wait = ngettext("%(n)d second", "%(n)d seconds", seconds) % {"n": seconds}
+        else:
+            wait = ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes}
         body = render_to_string(
             "media_app/too_many_requests.html",
-            {"message": message, "wait": wait, "logins": logins},
+            {"message": gettext(message), "wait": wait, "logins": logins},
             request=request,
         )
         response = HttpResponse(body, status=429)

@@ -36,7 +36,7 @@ def second_factor_status(request):
 class SecondFactorEnrolmentMiddleware:
     """Pages redirect to enrolment; session calls to the API answer 403 naming what is missing.
 
-    (Token and Basic calls to the API meet the same rule in ``media_app/api/mfa.py``.)
+    (Token and Basic calls to the API meet the same rule in ``media_app/api/views/mfa.py``.)
     """
 
     def __init__(self, get_response):

@@ -156,6 +156,7 @@ _CONTENT_TYPES = {
     ".vtt": "text/vtt",
     ".webp": "image/webp",
     ".jpg": "image/jpeg",
+    ".c2pa": "application/c2pa",
 }
 
 
@@ -640,11 +641,20 @@ def hls_tree(hls_file: str) -> str | None:
 
 
 def media_inventory() -> tuple[list[str], list[str]]:
-    """What a migration copies: the names the rows hold (the original, the stills, user
-    logos) and the folders copied whole (each media's current HLS run, its subtitles)."""
+    """What a migration copies: the names the rows hold (the original, its clean public copy,
+    the stills, user logos) and the folders copied whole (each media's current HLS run, its
+    subtitles)."""
     from media_app.models import Media, User
 
-    fields = ("media_file", "poster", "thumbnail", "sprites", "sprites_vtt", "preview")
+    fields = (
+        "media_file",
+        "public_file",
+        "poster",
+        "thumbnail",
+        "sprites",
+        "sprites_vtt",
+        "preview",
+    )
     names: set[str] = set()
     folders: set[str] = set()
     rows = Media.objects.order_by("pk").values_list(*fields, "hls_file", "uid")

@@ -4,7 +4,8 @@ from allauth.account import views as account_views
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
-from media_app import delivery, views, views_accounts, views_tokens
+from media_app import delivery, feeds, sharing, views, views_accounts, views_tokens
+from media_app.feeds import CorrectionsFeed
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,10 +13,22 @@ urlpatterns = [
     re_path(r"^stream/(?P<path>.+)$", delivery.playlist_view, name="media-playlist"),
     re_path(r"^view/?$", views.view_media, name="view"),
     re_path(r"^embed/?$", views.embed_media, name="embed"),
+    re_path(r"^edit/?$", views.edit_media, name="edit"),
     re_path(r"^upload/?$", views.upload, name="upload"),
     re_path(r"^scpublisher/?$", views.upload),
     re_path(r"^search/?$", views.search, name="search"),
+    re_path(r"^verify/?$", views.verify, name="verify"),
+    re_path(r"^corrections/?$", views.corrections, name="corrections"),
+    path("corrections/feed", CorrectionsFeed(), name="corrections-feed"),
     re_path(r"^user/(?P<username>[\w.@+-]+)/?$", views.channel, name="channel"),
+    # Sharing and browsing (issue 16, points 4 and 6), at MediaCMS's addresses where it has them.
+    re_path(r"^oembed/?$", sharing.oembed, name="oembed"),
+    re_path(r"^categories/?$", views.categories, name="categories"),
+    re_path(r"^tags/?$", views.tags, name="tags"),
+    re_path(r"^rss/?$", feeds.latest_media_feed, name="rss"),
+    path("feed", feeds.latest_media_feed, name="feed"),
+    re_path(r"^user/(?P<username>[\w.@+-]+)/feed/?$", feeds.user_media_feed, name="user-feed"),
+    re_path(r"^rss/user/(?P<username>[\w.@+-]+)/?$", feeds.user_media_feed),
     re_path(r"^playlist/(?P<friendly_token>[A-Za-z0-9]+)/?$", views.playlist, name="playlist"),
     re_path(r"^playlists/(?P<friendly_token>[A-Za-z0-9]+)/?$", views.playlist),
     re_path(r"^history/?$", views.history, name="history"),

@@ -14,6 +14,8 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from media_app.models import ApiToken
@@ -26,18 +28,21 @@ TEMPLATE = "media_app/accounts/tokens.html"
 
 class TokenForm(forms.Form):
     name = forms.CharField(
-        max_length=100, help_text="Which client will hold it, e.g. “newsroom uploader”."
+        max_length=100,
+        label=gettext_lazy("Name"),
+        help_text=gettext_lazy("Which client will hold it, e.g. “newsroom uploader”."),
     )
     scope = forms.ChoiceField(
         choices=ApiToken.Scope.choices,
         initial=ApiToken.Scope.READ,
-        help_text="Give a client the least it needs.",
+        label=gettext_lazy("Scope"),
+        help_text=gettext_lazy("Give a client the least it needs."),
     )
 
 
 def _page(request, *, form: TokenForm, new=None, status: int = 200) -> HttpResponse:
     context = {
-        "title": "API tokens",
+        "title": _("API tokens"),
         "form": form,
         "new": new,
         "tokens": token_list(user=request.user),

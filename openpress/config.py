@@ -140,6 +140,18 @@ VARIABLES: tuple[Var, ...] = (
     Var("UPLOAD_MAX_SIZE", "4294967296", "Largest accepted upload, in bytes.", group="storage"),
     Var("UPLOADS_PER_USER", "500", "How many media one user may upload.", group="storage"),
     Var(
+        "SEARCH_STATEMENT_TIMEOUT_MS",
+        "2000",
+        "Longest a search may run in PostgreSQL, in milliseconds, before it is cancelled and "
+        "answered 503; 0 = no limit.",
+    ),
+    Var(
+        "SUBTITLE_MAX_BYTES",
+        "2097152",
+        "Largest accepted subtitle file (WebVTT or SRT), in bytes.",
+        group="storage",
+    ),
+    Var(
         "UPLOAD_QUOTA_BYTES",
         "5368709120",
         "Bytes of originals plus unfinished uploads an ordinary account may hold; 0 = no limit.",
@@ -278,6 +290,14 @@ VARIABLES: tuple[Var, ...] = (
         group="workflow",
     ),
     # workflow
+    Var(
+        "EMBED_ALLOWED_DOMAINS",
+        "*",
+        "Comma-separated sites that may embed the player (/embed): host names, *.example.org "
+        "for sub-domains, * for any; empty: this site only. A media's own list adds to it "
+        "(or 'none' turns it off for that media): docs/security.md, \"Embedding\".",
+        group="workflow",
+    ),
     Var(
         "REPORTED_TIMES_THRESHOLD",
         "10",
@@ -420,6 +440,79 @@ VARIABLES: tuple[Var, ...] = (
         "",
         "Where chunk-encoding chords count finished parts; empty means REDIS_URL.",
         group="encoding",
+    ),
+    # provenance: C2PA Content Credentials on what OpenPress publishes (docs/provenance.md)
+    Var(
+        "C2PA_SIGNING_CERT",
+        "",
+        "PEM certificate chain (end-entity first) that signs Content Credentials: inline, "
+        "base64:<the PEM in base64> (one line) or a file path. Empty in development: a "
+        "throwaway, untrusted chain is made under var/.",
+        # Not a secret itself, but deployed with its key (the Secret openpress-secrets).
+        secret=True,
+        group="provenance",
+    ),
+    Var(
+        "C2PA_SIGNING_KEY",
+        "",
+        "PEM PKCS#8 private key of that certificate: inline, base64:<PEM in base64> or a path.",
+        secret=True,
+        group="provenance",
+    ),
+    Var(
+        "C2PA_SIGNING_ALG",
+        "es256",
+        "Signature algorithm: es256, es384, es512, ps256, ps384, ps512 or ed25519.",
+        group="provenance",
+    ),
+    Var(
+        "C2PA_TSA_URL",
+        "",
+        "RFC 3161 time-stamping authority that time-stamps each signature; empty: none.",
+        group="provenance",
+    ),
+    Var(
+        "C2PA_SIGNER",
+        "",
+        "Dotted path of a callable returning (sign_callback, certificate_chain_pem, alg), for a "
+        "key held in a KMS or HSM; overrides C2PA_SIGNING_KEY.",
+        group="provenance",
+    ),
+    Var(
+        "C2PA_ALLOW_UNSIGNED",
+        "false",
+        "true: publish without Content Credentials when signing is not configured or fails "
+        "(the panel says 'not signed'); false: such media fail to publish.",
+        group="provenance",
+    ),
+    Var(
+        "C2PA_KEEP_INCOMING",
+        "true",
+        "Keep an upload's own valid Content Credentials (a signing camera's) as the ingredient "
+        "of ours, metadata assertions redacted; false: validate and show them, never publish "
+        "them (their signed claim and certificate can name the device: docs/provenance.md).",
+        group="provenance",
+    ),
+    Var(
+        "C2PA_TRUST_ANCHORS",
+        "",
+        "PEM root certificates (inline or a file path) that validation trusts, for incoming "
+        "credentials and the /verify page. Empty: signatures validate but none is trusted.",
+        group="provenance",
+    ),
+    # accountability: the history chains' daily stamp (docs/provenance.md, section 3)
+    Var(
+        "HISTORY_TSA_URL",
+        "",
+        "RFC 3161 time-stamping authority that stamps the daily digest of every media's history "
+        "chain; empty: the digest is published without a token.",
+        group="accountability",
+    ),
+    Var(
+        "HISTORY_TSA_TIMEOUT",
+        "20",
+        "Seconds to wait for that authority's answer; a failure is retried at the next run.",
+        group="accountability",
     ),
     # accounts: two-factor authentication and single sign-on (docs/security.md)
     Var(

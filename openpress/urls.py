@@ -25,6 +25,8 @@ urlpatterns = [
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", _API_DOCS, name="api-docs"),
     path("api/v1/", include("media_app.api.urls")),
+    # The footer's language chooser posts here (Django's set_language: a cookie, then back).
+    path("i18n/", include("django.conf.urls.i18n")),
     # Reached only where no nginx serves /media/ (SERVE_MEDIA_FILES): private files stay private.
     re_path(r"^media/(?P<path>.+)$", file_access.serve_media_file, name="media-file"),
     path("", include("media_app.urls")),

@@ -66,6 +66,10 @@ password=$(random_hex 24)
     echo "REDIS_PASSWORD=$(random_hex 24)"
     # Replication and the Sentinels' own users; only the Redis pods get it.
     echo "REDIS_ADMIN_PASSWORD=$(random_hex 24)"
+    # Content Credentials: the newsroom's chain and key, not ours to make up (set below from
+    # C2PA_SIGNING_CERT_FILE and C2PA_SIGNING_KEY_FILE); empty keys so the pods' references hold.
+    echo "C2PA_SIGNING_CERT="
+    echo "C2PA_SIGNING_KEY="
 } >"$file.tmp"
 if [ -e "$file" ] && [ -z "$force" ]; then
     added=""
@@ -104,6 +108,26 @@ if [ "$overlay" = prod ] && [ -n "${AWS_ACCESS_KEY_ID:-}${AWS_SECRET_ACCESS_KEY:
         "$AWS_SECRET_ACCESS_KEY" >>"$file.tmp"
     mv "$file.tmp" "$file"
     say "set AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY in $file (the media bucket's key pair)"
+fi
+
+if [ -n "${C2PA_SIGNING_CERT_FILE:-}${C2PA_SIGNING_KEY_FILE:-}" ]; then
+    if [ -z "${C2PA_SIGNING_CERT_FILE:-}" ] || [ -z "${C2PA_SIGNING_KEY_FILE:-}" ]; then
+        echo "scripts/deploy-secrets.sh: give both C2PA_SIGNING_CERT_FILE and" \
+            "C2PA_SIGNING_KEY_FILE, or neither" >&2
+        exit 64
+    fi
+    for pem in "$C2PA_SIGNING_CERT_FILE" "$C2PA_SIGNING_KEY_FILE"; do
+        if ! grep -q -- "-----BEGIN" "$pem" 2>/dev/null; then
+            echo "scripts/deploy-secrets.sh: $pem is not a readable PEM file" >&2
+            exit 66
+        fi
+    done
+    grep -v -e '^C2PA_SIGNING_CERT=' -e '^C2PA_SIGNING_KEY=' "$file" >"$file.tmp" || true
+    printf 'C2PA_SIGNING_CERT=base64:%s\nC2PA_SIGNING_KEY=base64:%s\n' \
+        "$(base64 <"$C2PA_SIGNING_CERT_FILE" | tr -d '\n')" \
+        "$(base64 <"$C2PA_SIGNING_KEY_FILE" | tr -d '\n')" >>"$file.tmp"
+    mv "$file.tmp" "$file"
+    say "set C2PA_SIGNING_CERT C2PA_SIGNING_KEY in $file (the Content Credentials signer)"
 fi
 
 manifest() {

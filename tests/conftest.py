@@ -144,3 +144,61 @@ def client_for(user):
     if user is not None:
         client.force_authenticate(user)
     return client
+
+
+# --- which tests `make test-s3` runs again with media in a bucket -------------------------------
+
+# Modules whose tests store, read, serve or delete media files through the run's storage: the
+# S3 run (`make test-s3`, OPENPRESS_TEST_STORAGE=s3) repeats them with media in a bucket, so the
+# same assertions hold in both modes (docs/storage.md, "Tests in both modes"). Everything else
+# (permissions, search, accounts, deployment files, the beat, worker leases) does not depend on
+# where media live and runs once. Tests with the `s3_media` fixture run in S3 mode in every run,
+# so they are not repeated either.
+S3_RERUN_MODULES = frozenset(
+    {
+        "tests/api/test_bulk.py",
+        "tests/api/test_chapters.py",
+        "tests/api/test_edit.py",
+        "tests/api/test_hls_info.py",
+        "tests/api/test_media.py",
+        "tests/api/test_signed_links.py",
+        "tests/api/test_subtitles.py",
+        "tests/api/test_tus.py",
+        "tests/api/test_upload.py",
+        "tests/browser/test_edit_page.py",
+        "tests/browser/test_journey.py",
+        "tests/browser/test_link_expiry.py",
+        "tests/browser/test_play_s3.py",
+        "tests/browser/test_player.py",
+        "tests/browser/test_provenance.py",
+        "tests/browser/test_quality.py",
+        "tests/browser/test_source_protection.py",
+        "tests/browser/test_subtitles_edit.py",
+        "tests/encoding/test_bad_input.py",
+        "tests/encoding/test_chunked.py",
+        "tests/encoding/test_control.py",
+        "tests/encoding/test_delivery_s3_player.py",
+        "tests/encoding/test_pipeline.py",
+        "tests/encoding/test_remux.py",
+        "tests/encoding/test_source_url.py",
+        "tests/pages/test_media_files.py",
+        "tests/pages/test_signed_media_files.py",
+        "tests/security/test_original_download.py",
+        "tests/security/test_upload_quota.py",
+        "tests/security/test_user_files.py",
+        "tests/services/test_media_delete.py",
+        "tests/test_csp_s3.py",
+        "tests/test_demo_data.py",
+        "tests/trust/test_corrections.py",
+        "tests/trust/test_provenance.py",
+        "tests/trust/test_source_protection.py",
+    }
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    root = config.rootpath
+    for item in items:
+        module = item.path.relative_to(root).as_posix()
+        if module in S3_RERUN_MODULES and "s3_media" not in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.s3)

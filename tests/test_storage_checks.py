@@ -131,6 +131,9 @@ PRODUCTION = {
     "SECRET_KEY": "k" * 50,
     "DATABASE_URL": "postgres://op@db:5432/op",
     "MEDIA_LINK_SECRET": "0123456789abcdef" * 4,
+    # About the bucket only: no Content Credentials signer here (its own check, E150, is
+    # tested in tests/trust/test_provenance.py).
+    "C2PA_ALLOW_UNSIGNED": "true",
 }
 
 

@@ -1,45 +1,78 @@
 /** Calls to /api/v1 with the session cookie and Django's CSRF token. */
 
+import type { components } from "./api-types";
+import type { Correction } from "./lib/corrections";
+
+/** The API's shapes, generated from openapi/schema.yml (`make types`: src/api-types.ts). */
+export type Schemas = components["schemas"];
+
+/**
+ * ``T`` with the fields of ``R`` given a finer type than the schema states (a DictField the
+ * schema only knows as "an object"). ``R``'s keys must be fields of ``T``: a field the API
+ * drops or renames fails the type check here.
+ */
+type Refine<T, R extends { [K in keyof R]: K extends keyof T ? unknown : never }> = Omit<T, keyof R> & R;
+
+/** The person looking at the page (from the page's props, not an API answer). */
 export type Viewer = { username: string; is_editor: boolean; can_publish: boolean };
 
-export type Page<T> = { count?: number; next: string | null; previous: string | null; results: T[] };
-
-export type MediaItem = {
-  friendly_token: string;
-  url: string;
-  title: string;
-  description: string;
-  user: string;
-  author_name: string;
-  author_profile: string;
-  author_verified?: boolean;
-  thumbnail_url: string | null;
-  views: number;
-  duration: number;
-  add_date: string;
-  media_type: string;
-  state: string;
-  encoding_status: string;
-  is_reviewed?: boolean;
-  likes: number;
-  dislikes: number;
-  reported_times?: number;
+/** MediaCMS's page of results: ``{count, next, previous, results}``. */
+export type Page<T> = Omit<Schemas["PaginatedTagList"], "results" | "count" | "next" | "previous"> & {
+  count?: Schemas["PaginatedTagList"]["count"];
+  next: string | null;
+  previous: string | null;
+  results: T[];
 };
 
+/** A media in a list (``GET /api/v1/media``): the fields the pages read. */
+export type MediaItem = Pick<
+  Schemas["Media"],
+  | "friendly_token"
+  | "url"
+  | "title"
+  | "description"
+  | "user"
+  | "author_name"
+  | "author_profile"
+  | "thumbnail_url"
+  | "views"
+  | "duration"
+  | "add_date"
+  | "media_type"
+  | "state"
+  | "encoding_status"
+  | "likes"
+  | "dislikes"
+> &
+  Partial<Pick<Schemas["Media"], "author_verified" | "is_reviewed" | "reported_times">>;
+
+/** One rendition in ``encodings_info`` (resolution → codec → this). */
 export type Encoding = { title: string; url: string | null; progress: number; status: string };
 
-export type MediaDetail = MediaItem & {
-  poster_url: string | null;
-  sprites_url: string | null;
-  sprites_vtt_url?: string | null;
-  original_media_url: string | null;
-  hls_info: { master_file?: string; [playlist: string]: string | undefined };
-  encodings_info: Record<string, Record<string, Encoding>>;
-  subtitles_info: { src: string; srclang: string; label: string }[];
-  enable_comments: boolean;
-  related_media: MediaItem[];
-  encoding_fail_reason?: string | null;
-};
+/** The detail of one media (``GET /api/v1/media/<token>``): the fields the pages read. */
+export type MediaDetail = MediaItem &
+  Refine<
+    Pick<
+      Schemas["MediaDetail"],
+      | "poster_url"
+      | "sprites_url"
+      | "original_media_url"
+      | "hls_info"
+      | "encodings_info"
+      | "subtitles_info"
+      | "enable_comments"
+      | "related_media"
+    >,
+    {
+      hls_info: { master_file?: string; [playlist: string]: string | undefined };
+      encodings_info: Record<string, Record<string, Encoding>>;
+      subtitles_info: { src: string; srclang: string; label: string }[];
+      related_media: MediaItem[];
+    }
+  > &
+  Partial<Pick<Schemas["MediaDetail"], "sprites_vtt_url" | "encoding_fail_reason" | "retracted">> &
+  // issue 15, section 3: the newest notices (the schema knows them only as objects)
+  Partial<Refine<Pick<Schemas["MediaDetail"], "corrections">, { corrections: Correction[] }>>;
 
 export class ApiError extends Error {
   constructor(

@@ -2,6 +2,7 @@ import { type ComponentType, StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import "./styles.css";
 import type { Viewer } from "./api";
+import { t } from "./lib/i18n";
 
 type PageModule = { default: ComponentType<{ props: any; viewer: Viewer }> };
 
@@ -18,6 +19,11 @@ const pages: Record<string, () => Promise<PageModule>> = {
   "my-media": () => import("./pages/MyMedia"),
   verification: () => import("./pages/Verification"),
   editor: () => import("./pages/Editor"),
+  corrections: () => import("./pages/Corrections"),
+  verify: () => import("./pages/Verify"),
+  edit: () => import("./pages/Edit"),
+  categories: () => import("./pages/Categories"),
+  tags: () => import("./pages/Tags"),
 };
 
 function readJson(id: string | undefined): any {
@@ -43,7 +49,7 @@ async function boot(): Promise<void> {
     const p = document.createElement("p");
     p.className = "notice error";
     p.setAttribute("role", "alert");
-    p.textContent = "This page could not load. Check your connection and reload.";
+    p.textContent = t("This page could not load. Check your connection and reload.");
     root.append(p);
   }
 }

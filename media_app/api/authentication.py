@@ -47,7 +47,7 @@ def scope_needed(request) -> str:
     """The least scope a token needs for this request."""
     method = request.method.upper()
     match = getattr(request, "resolver_match", None)
-    name = match.url_name if match is not None else None
+    name = (match.url_name or "") if match is not None else ""
     if method in SAFE_METHODS or method in READ_ROUTES.get(name, ()):
         return tokens.Scope.READ
     if method in UPLOAD_ROUTES.get(name, ()):
@@ -85,7 +85,8 @@ class ApiTokenAuthentication(BaseAuthentication):
                 f"'{needed}'. Make one on /accounts/tokens/ or log in with scope '{needed}'."
             )
         tokens.token_touch(token)
-        token.presented_key = key  # this request's own header: GET /api/v1/user/token echoes it
+        # This request's own header (not a model field): GET /api/v1/user/token echoes it.
+        setattr(token, "presented_key", key)  # noqa: B010
         return (token.user, token)
 
     def authenticate_header(self, request):

@@ -5,6 +5,8 @@ e.g. 413) and :class:`~media_app.services.errors.NotAllowed` (403); Django's ``H
 ``PermissionDenied`` keep their message instead of DRF's generic one.
 """
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -14,20 +16,20 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from media_app.services.errors import ServiceError
 
 
-def _message(exc: Exception, default: str) -> str:
+def _message(exc: Exception, default: object) -> str:
     text = str(exc.args[0]) if exc.args and exc.args[0] else ""
-    return text or default
+    return text or str(default)
 
 
 def exception_handler(exc, context):
     if isinstance(exc, ServiceError):
-        body = {exc.field: [exc.message]} if exc.field else {"detail": exc.message}
-        if exc.field:
-            body["detail"] = exc.message
+        body: dict[str, Any] = {exc.field: [exc.message]} if exc.field else {}
+        body["detail"] = exc.message
         body.update(getattr(exc, "extra", {}))  # e.g. a quota's numbers
         response = Response(body, status=getattr(exc, "status_code", status.HTTP_400_BAD_REQUEST))
-        if getattr(exc, "retry_after", None):
-            response["Retry-After"] = str(exc.retry_after)
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after:
+            response["Retry-After"] = str(retry_after)
         return response
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(_message(exc, exceptions.NotFound.default_detail))

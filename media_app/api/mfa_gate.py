@@ -24,7 +24,7 @@ def _open_to_the_overdue(request) -> bool:
     return bool(match and (match.url_name, request.method) in OPEN_TO_THE_OVERDUE)
 
 
-class SecondFactorGate:
+class SecondFactorGate(authentication.BaseAuthentication):
     """Mixed into an API authentication class: after it recognises the caller, refuse (403)
     a role holder past the two-factor grace period, and, where the credential is only a
     password (``password_only``), anyone who has a second factor."""
@@ -60,12 +60,12 @@ class ApiTokenAuthentication(SecondFactorGate, api_authentication.ApiTokenAuthen
 
 # The schema shows each gated class as the scheme it extends.
 class _GatedBasicScheme(BasicScheme):
-    target_class = BasicAuthentication
+    target_class = "media_app.api.mfa_gate.BasicAuthentication"
 
 
 class _GatedTokenScheme(TokenScheme):
-    target_class = TokenAuthentication
+    target_class = "media_app.api.mfa_gate.TokenAuthentication"
 
 
 class _GatedApiTokenScheme(api_authentication.ApiTokenScheme):
-    target_class = ApiTokenAuthentication
+    target_class = "media_app.api.mfa_gate.ApiTokenAuthentication"

@@ -2,7 +2,7 @@
 
 from django.urls import re_path
 
-from media_app.api import mfa, playlists, tokens, users, verification
+from media_app.api.views import mfa, playlists, tokens, users, verification
 
 urlpatterns = [
     re_path(r"^login/?$", users.LoginView.as_view(), name="api-login"),

@@ -164,6 +164,8 @@ def probe_argv(path: str) -> list[str]:
         "json",
         "-show_format",
         "-show_streams",
+        # The file's own chapters (MP4/MKV), for Media.chapters (services/chapters.py).
+        "-show_chapters",
         path,
     ]
 
@@ -605,8 +607,26 @@ def _common_head(threads: int) -> list[str]:
     return ["ffmpeg", "-hide_banner", "-nostdin", "-y", "-v", "error", "-threads", str(threads)]
 
 
+# Every output the public can fetch carries nothing of the upload but its pictures and sound
+# (issue 15, docs/provenance.md "1. Source protection"): no global, stream or chapter metadata
+# (an uploader's ``location``, ``artist``, ``comment``, creation time, device), no chapters, no
+# data, attachment or subtitle streams; ``bitexact`` keeps the muxers (the HLS one's fMP4 init
+# segments included) from writing more than the bare "Lavf" as the encoder's name.
+CLEAN_OUTPUT = (
+    "-map_metadata",
+    "-1",
+    "-map_chapters",
+    "-1",
+    "-dn",
+    "-sn",
+    "-fflags",
+    "+bitexact",
+)
+
+
 def hls_args(*, segment_seconds: int, out_dir: str, var_stream_map: str) -> list[str]:
     return [
+        *CLEAN_OUTPUT,
         "-f",
         "hls",
         "-hls_time",
@@ -712,6 +732,7 @@ def frame_argv(*, src: str, dst: str, at: float, max_width: int, threads: int = 
         f"scale='min({max_width},iw)':-2,setsar=1",
         "-q:v",
         "3",
+        *CLEAN_OUTPUT,
         "-f",
         "image2",
         "-update",
@@ -741,6 +762,7 @@ def sprites_argv(
         "1",
         "-q:v",
         "4",
+        *CLEAN_OUTPUT,
         "-f",
         "image2",
         "-update",
@@ -769,6 +791,7 @@ def preview_argv(*, src: str, dst: str, start: float, seconds: float, height: in
         "60",
         "-loop",
         "0",
+        *CLEAN_OUTPUT,
         "-f",
         "webp",
         dst,
@@ -830,7 +853,7 @@ def chunk_encode_argv(
     for i, (out, rung) in enumerate(zip(outputs, rungs, strict=True)):
         caps = ["-maxrate", f"{rung.max_kbps}k", "-bufsize", f"{rung.max_kbps * 2}k"]
         argv += ["-map", f"[o{i}]", "-an", *_x264_common(opts, fps), *caps]
-        argv += ["-threads", str(threads[i]), "-f", "mp4", out]
+        argv += ["-threads", str(threads[i]), *CLEAN_OUTPUT, "-f", "mp4", out]
     return argv
 
 
@@ -847,6 +870,7 @@ def audio_encode_argv(*, src: str, dst: str, audio_kbps: int) -> list[str]:
         f"{audio_kbps}k",
         "-ac",
         "2",
+        *CLEAN_OUTPUT,
         "-f",
         "mp4",
         dst,
@@ -866,6 +890,7 @@ def concat_argv(*, list_file: str, dst: str) -> list[str]:
         "0:v:0",
         "-c",
         "copy",
+        *CLEAN_OUTPUT,
         "-f",
         "mp4",
         dst,

@@ -1,6 +1,8 @@
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 
@@ -63,6 +65,18 @@ class EncodeProfile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# Listable media (selectors.media.media_listable_q, spelled here for the partial indexes).
+_LISTABLE = Q(state="public", is_reviewed=True, encoding_status="success", retracted=False)
+
+
+class MediaManager(models.Manager):
+    """Media rows without their search document: only search reads it, in SQL (it can run to
+    tens of kilobytes with a transcript, and no page needs it)."""
+
+    def get_queryset(self):
+        return super().get_queryset().defer("search_vector")
 
 
 class Media(models.Model):
@@ -139,6 +153,48 @@ class Media(models.Model):
     video_width = models.PositiveIntegerField(default=0)
     video_height = models.PositiveIntegerField(default=0)
     thumbnail_time = models.FloatField(null=True, blank=True)
+    # Set when the owner uploaded the poster (issue 16's edit page): an encode run keeps it
+    # instead of drawing a frame; choosing a time clears it.
+    thumbnail_uploaded = models.BooleanField(default=False)
+
+    # Source protection (issue 15, docs/provenance.md). The original (``media_file``) is sealed:
+    # only its owner and editors fetch it. What everyone else may download is ``public_file``,
+    # the original's copy with identifying metadata removed (and Content Credentials added).
+    public_file = models.FileField(max_length=500, blank=True)
+    metadata_found = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="What the original revealed (location, device, serial, author, software, "
+        "creation time), each with whether the public copies dropped it.",
+    )
+    original_unchanged_confirmed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set when the owner, after seeing metadata_found, chose to let downloads get "
+        "the original unchanged.",
+    )
+    # Provenance (issue 15): incoming Content Credentials, what OpenPress signed, and the SHA-256
+    # of the original and of each published file.
+    provenance = models.JSONField(default=dict, blank=True)
+    # Accountability (issue 15): set by a retraction (services/corrections.py). Retracted media
+    # leaves every listing but its page stays, with the notice; ``media_withheld`` (the editor's
+    # choice) also stops its files from being served to anyone but its owner and editors.
+    retracted = models.BooleanField(default=False)
+    media_withheld = models.BooleanField(default=False)
+    # The studio (issue 16). Chapters: ``[{"start": seconds, "title": str}, ...]`` in start
+    # order (the API also speaks MediaCMS 7's shape). Embedding: host names that may frame this
+    # media's /embed page on top of the site-wide EMBED_ALLOWED_DOMAINS.
+    chapters = models.JSONField(default=list, blank=True)
+    embed_domains = models.JSONField(default=list, blank=True)
+    # Search (issue 17, docs/search.md). ``language`` (BCP 47, "" when unknown) chooses the
+    # stemming; the document and its configuration are written by services/search.py only.
+    language = models.CharField(
+        max_length=35,
+        blank=True,
+        help_text="BCP 47 tag of the language spoken or written in the media ('' = unknown).",
+    )
+    search_config = models.CharField(max_length=40, default="openpress_simple", editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)
 
     views = models.PositiveIntegerField(default=0)
     likes = models.PositiveIntegerField(default=0)
@@ -163,6 +219,8 @@ class Media(models.Model):
     add_date = models.DateTimeField(db_index=True)
     edit_date = models.DateTimeField(auto_now=True)
 
+    objects = MediaManager()
+
     class Meta:
         ordering = ("-add_date", "-id")
         verbose_name_plural = "media"
@@ -171,6 +229,26 @@ class Media(models.Model):
                 fields=["state", "is_reviewed", "encoding_status", "-add_date"],
                 name="media_listable_idx",
             ),
+            # Made on PostgreSQL only (migration 0022): the embedded SQLite has no tsvector.
+            GinIndex(fields=["search_vector"], name="media_search_gin"),
+            # One per ordering the API offers over listable media (issue 17; the EXPLAINs are in
+            # docs/performance.md): page 1, a keyset page and a deep page's ids each read a
+            # range of one of these, in order, from the index alone.
+            *(
+                models.Index(
+                    fields=[*columns, "-id"], name=f"media_listable_{name}", condition=_LISTABLE
+                )
+                for name, columns in (
+                    ("add_date", ["-add_date"]),
+                    ("edit_date", ["-edit_date"]),
+                    ("views", ["-views"]),
+                    ("likes", ["-likes"]),
+                    ("title", ["-title"]),
+                    ("recommended", ["-views", "-likes", "-add_date"]),
+                )
+            ),
+            # An author's page (all their media for the owner, listable for others).
+            models.Index(fields=["user", "-add_date", "-id"], name="media_user_add_date"),
         ]
 
     def __str__(self) -> str:
@@ -181,6 +259,7 @@ class Media(models.Model):
         return (
             self.state == self.State.PUBLIC
             and self.is_reviewed
+            and not self.retracted
             and self.encoding_status == self.EncodingStatus.SUCCESS
         )
 
@@ -231,3 +310,29 @@ class Encoding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.media_id}/{self.profile.name}: {self.status}"
+
+
+class Subtitle(models.Model):
+    """One WebVTT track of one media, per language (issue 16): uploaded as WebVTT or SRT, stored
+    as WebVTT at ``storage.subtitle_name``; ``text`` keeps the cues' words for the transcript and
+    for search."""
+
+    media = models.ForeignKey(Media, on_delete=models.CASCADE, related_name="subtitles")
+    language = models.CharField(max_length=35, help_text="BCP 47 tag, e.g. en, pt-BR.")
+    label = models.CharField(max_length=100, blank=True)
+    file = models.FileField(max_length=500)
+    text = models.TextField(blank=True, help_text="The cues' text, one cue per line.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    add_date = models.DateTimeField(auto_now_add=True)
+    edit_date = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("language",)
+        constraints = [
+            models.UniqueConstraint(fields=["media", "language"], name="subtitle_one_per_language")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.media.friendly_token} {self.language}"

@@ -6,11 +6,13 @@ so "who may see what" is decided here and nowhere else.
 
 from __future__ import annotations
 
-import functools
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import Case, F, OuterRef, Q, QuerySet, When
+from django.db.models.functions import JSONObject
 
-from django.db.models import Q, QuerySet
-
-from media_app.models import Media
+from media_app.models import Comment, Media, Subtitle
+from media_app.selectors import search
 
 VISIBLE_STATES = (Media.State.PUBLIC, Media.State.UNLISTED)
 
@@ -30,9 +32,13 @@ def media_visible_q(user) -> Q:
 
 
 def media_listable_q() -> Q:
-    """Media that may appear in public listings, search and feeds."""
+    """Media that may appear in public listings, search and feeds (retracted media does not:
+    its page stays reachable by its link, with the notice; docs/provenance.md, section 3)."""
     return Q(
-        state=Media.State.PUBLIC, is_reviewed=True, encoding_status=Media.EncodingStatus.SUCCESS
+        state=Media.State.PUBLIC,
+        is_reviewed=True,
+        encoding_status=Media.EncodingStatus.SUCCESS,
+        retracted=False,
     )
 
 
@@ -69,23 +75,17 @@ def user_can_edit_media(*, user, media: Media) -> bool:
     )
 
 
-def original_allowed(*, user, media) -> bool:
-    """Whether ``user`` (``None`` for an anonymous visitor) may fetch the original of ``media``
-    (a Media, or a row with ``user_id``, ``state``, ``is_reviewed``, ``allow_download`` and
-    ``encoding_status``): the file as it was uploaded, with whatever it carries (GPS, device
-    serials, a PDF's author).
+def download_allowed(*, user, media) -> bool:
+    """Whether ``user`` (``None`` for an anonymous visitor) may download ``media`` (a Media, or a
+    row with the columns of :data:`ORIGINAL_RULE_FIELDS`): the download rule, which serves the
+    clean public copy (``public_file``, docs/provenance.md "1. Source protection").
 
-    The one rule for the API's ``original_media_url`` and for the file gate: the owner and
-    editors always; anyone else only when the owner allows downloads, the media is visible to
-    them (the rule of :func:`media_visible_q`: public or unlisted, reviewed) and its encode
-    succeeded (a file the encoder refused, or has not read yet, is not handed to the public).
+    The owner and editors always; anyone else only when the owner allows downloads, the media
+    is visible to them (the rule of :func:`media_visible_q`: public or unlisted, reviewed) and
+    its encode succeeded (a file the encoder refused, or has not read yet, is not handed out).
     """
     get = media.get if isinstance(media, dict) else lambda field: getattr(media, field)
-    if (
-        user is not None
-        and user.is_authenticated
-        and (get("user_id") == user.id or user.can_edit_media)
-    ):
+    if _owner_or_editor(user, get):
         return True
     return bool(
         get("allow_download")
@@ -95,8 +95,39 @@ def original_allowed(*, user, media) -> bool:
     )
 
 
-# The columns original_allowed reads, for a query that loads only them.
-ORIGINAL_RULE_FIELDS = ("user_id", "state", "is_reviewed", "allow_download", "encoding_status")
+def _owner_or_editor(user, get) -> bool:
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and (get("user_id") == user.id or user.can_edit_media)
+    )
+
+
+def original_allowed(*, user, media) -> bool:
+    """Whether ``user`` (``None`` for an anonymous visitor) may fetch the original of ``media``
+    (a Media, or a row with the columns of :data:`ORIGINAL_RULE_FIELDS`): the file as it was
+    uploaded, with whatever it carries (GPS, device serials, a PDF's author).
+
+    The original is sealed (issue 15, docs/provenance.md "1. Source protection"): its owner and
+    editors only. Anyone else only when the owner, after seeing what the file reveals, confirmed
+    publishing it unchanged (``original_unchanged_confirmed_at``), and then by the download rule
+    (:func:`download_allowed`). The one rule for the API's URLs and for the file gate.
+    """
+    get = media.get if isinstance(media, dict) else lambda field: getattr(media, field)
+    if _owner_or_editor(user, get):
+        return True
+    return bool(get("original_unchanged_confirmed_at")) and download_allowed(user=None, media=media)
+
+
+# The columns original_allowed and download_allowed read, for a query that loads only them.
+ORIGINAL_RULE_FIELDS = (
+    "user_id",
+    "state",
+    "is_reviewed",
+    "allow_download",
+    "encoding_status",
+    "original_unchanged_confirmed_at",
+)
 
 
 # --- listings, search and feeds -----------------------------------------------------------
@@ -137,6 +168,8 @@ def _filtered(
     category: str = "",
     upload_date: str = "",
     duration: str = "",
+    rank: bool = False,
+    snippet: bool = False,
 ) -> QuerySet[Media]:
     if media_type:
         qs = qs.filter(media_type=media_type)
@@ -144,14 +177,6 @@ def _filtered(
         qs = qs.filter(tags__title=tag.strip().lower())
     if category:
         qs = qs.filter(categories__title__icontains=category.strip())
-    if q:
-        words = q.split()[:10]
-        for word in words:
-            qs = qs.filter(
-                Q(title__icontains=word)
-                | Q(description__icontains=word)
-                | Q(tags__title__icontains=word)
-            )
     if upload_date in UPLOAD_DATE_DAYS:
         from datetime import timedelta
 
@@ -161,9 +186,15 @@ def _filtered(
     if duration in DURATION_MINUTES:
         low, high = DURATION_MINUTES[duration]
         qs = qs.filter(duration__gte=low * 60, duration__lt=high * 60)
-    if tag or category or q:
-        # Joins through tags/categories can repeat a row; a subquery keeps ordering simple.
+    if tag or category:
+        # Joins through tags or categories can repeat a row; a subquery keeps ordering simple.
         qs = Media.objects.filter(pk__in=qs.values("pk")).select_related("user")
+    if q:
+        # Full-text search (selectors/search.py): ranked on PostgreSQL, words on SQLite.
+        if search.fts_enabled():
+            qs = search.fts_apply(qs, q, rank=rank, snippet=snippet)
+        else:
+            qs = search.words_apply(qs, q)
     return qs
 
 
@@ -186,13 +217,22 @@ def media_listing(
     if publish_state and author:
         # Only meaningful in an owner's (or editor's) view of an author: others see public only.
         qs = qs.filter(state=publish_state)
+    ranked = bool(q) and search.fts_enabled() and not sort_by and show != "recommended"
     qs = _filtered(
-        qs, media_type=media_type, tag=tag, q=q, upload_date=upload_date, duration=duration
+        qs,
+        media_type=media_type,
+        tag=tag,
+        q=q,
+        upload_date=upload_date,
+        duration=duration,
+        rank=ranked,
     )
     if show == "featured":
         qs = qs.filter(featured=True)
     if show == "recommended" and not sort_by:
         return qs.order_by("-views", "-likes", "-add_date", "-id")
+    if ranked:
+        return qs.order_by(F("search_score").desc(), "-add_date", "-id")
     return _ordered(qs, sort_by=sort_by, ordering=ordering)
 
 
@@ -207,64 +247,106 @@ def media_search(
     upload_date: str = "",
     sort_by: str = "",
     ordering: str = "",
+    snippets: bool = False,
 ) -> QuerySet[Media]:
-    """``GET /api/v1/search``: listable media only, whoever asks."""
+    """``GET /api/v1/search``: listable media only, whoever asks. With words (``q``) and no
+    ``sort_by``, the best match first (selectors/search.py, the ranking formula), each row with
+    its ``search_snippet``; otherwise in the order asked, newest first by default."""
     qs = media_base_qs().filter(media_listable_q())
     if author:
         qs = qs.filter(user__username=author)
+    ranked = bool(q) and search.fts_enabled() and not sort_by
     qs = _filtered(
-        qs, media_type=media_type, tag=tag, q=q, category=category, upload_date=upload_date
+        qs,
+        media_type=media_type,
+        tag=tag,
+        q=q,
+        category=category,
+        upload_date=upload_date,
+        rank=ranked,
+        snippet=snippets and bool(q) and search.fts_enabled(),
     )
-    return _ordered(qs, sort_by=sort_by, ordering=ordering).prefetch_related("categories")
+    if ranked:
+        qs = qs.order_by(F("search_score").desc(), "-add_date", "-id")
+    else:
+        qs = _ordered(qs, sort_by=sort_by, ordering=ordering)
+    return qs.prefetch_related("categories")
+
+
+def _subtitle_rows() -> ArraySubquery:
+    """The media's subtitle tracks as JSON rows (language, label, file), by language."""
+    tracks = Subtitle.objects.filter(media=OuterRef("pk")).order_by("language")
+    return ArraySubquery(
+        tracks.values(row=JSONObject(language="language", label="label", file="file"))
+    )
 
 
 def media_detail(*, user, friendly_token: str) -> Media | None:
     """The media with what its detail page shows, one query each: ``tag_list``,
     ``category_list`` and ``encoding_list`` (its renditions, with their profiles)."""
-    media = media_visible(user=user).filter(friendly_token=friendly_token).first()
+    found = media_visible(user=user).filter(friendly_token=friendly_token)
+    if connection.vendor == "postgresql":
+        # Its subtitle tracks in the same query (issue 16): few, small rows. (ARRAY subqueries
+        # are PostgreSQL's; elsewhere, the embedded SQLite, the serializer asks in a query.)
+        found = found.annotate(subtitle_rows=_subtitle_rows())
+    media = found.first()
     if media is not None:
         # Plain queries for one media: prefetch_related's machinery is made for many and cost
         # more than these queries themselves (docs/performance.md, "API").
-        media.tag_list = list(media.tags.all())
-        media.category_list = list(media.categories.all())
-        media.encoding_list = list(media.encodings.filter(chunk=False).select_related("profile"))
+        # Attributes the detail serializer reads (not model fields, hence setattr).
+        setattr(media, "tag_list", list(media.tags.all()))  # noqa: B010
+        setattr(media, "category_list", list(media.categories.all()))  # noqa: B010
+        encodings = media.encodings.filter(chunk=False).select_related("profile")
+        setattr(media, "encoding_list", list(encodings))  # noqa: B010
     return media
-
-
-@functools.cache
-def _closeness_sql() -> str:
-    """How close a media (the outer row) is to media ``%s``: 3 a shared tag, 2 a shared
-    category, 1 the same author (``%s``), else 0."""
-    media = Media._meta.db_table
-    tags, cats = Media.tags.through._meta.db_table, Media.categories.through._meta.db_table
-    # The names are the models' tables; every value is a parameter.
-    return (
-        f"CASE WHEN EXISTS (SELECT 1 FROM {tags} a JOIN {tags} b ON b.tag_id = a.tag_id"  # noqa: S608
-        f" WHERE a.media_id = {media}.id AND b.media_id = %s) THEN 3"
-        f" WHEN EXISTS (SELECT 1 FROM {cats} a JOIN {cats} b ON b.category_id = a.category_id"
-        f" WHERE a.media_id = {media}.id AND b.media_id = %s) THEN 2"
-        f" WHEN {media}.user_id = %s THEN 1 ELSE 0 END"
-    )
 
 
 def media_related(*, media: Media, limit: int = RELATED_MEDIA_LIMIT) -> QuerySet[Media]:
     """Listable media like this one: a shared tag first, then a shared category, then the same
-    author, the most viewed and newest first within each."""
-    from django.db.models import IntegerField
-    from django.db.models.expressions import RawSQL
+    author, then the rest; the most viewed and newest first within each.
 
-    # The closeness is one SQL CASE: spelled with the ORM's Case, When and Exists it cost more
-    # Python to build and compile than the rest of the detail's queries (docs/performance.md).
-    closeness = RawSQL(  # noqa: S611 (see _closeness_sql)
-        _closeness_sql(), (media.pk, media.pk, media.user_id), output_field=IntegerField()
+    Each group is its own bounded query (at most ``limit`` rows, read along the partial index
+    of listable media by views) and the four are one UNION ALL: the cost does not grow with the
+    archive (a score computed for every listable media did: two seconds a detail at 100,000).
+    """
+    from django.db.models import Exists, IntegerField, Value
+
+    through_tags, through_cats = Media.tags.through, Media.categories.through
+    base = Media.objects.filter(media_listable_q()).exclude(pk=media.pk)
+    order = ("-views", "-add_date", "-id")
+    # The media's own tags and categories as values (the detail has read them already): the
+    # planner then knows how common each is, and starts from the rarer side.
+    tag_ids = [t.pk for t in getattr(media, "tag_list", None) or media.tags.all()]
+    cat_ids = [c.pk for c in getattr(media, "category_list", None) or media.categories.all()]
+    groups = []
+    if tag_ids:
+        shares_tag = through_tags.objects.filter(media_id=OuterRef("pk"), tag_id__in=tag_ids)
+        groups.append((3, base.filter(Exists(shares_tag))))
+    if cat_ids:
+        shares = through_cats.objects.filter(media_id=OuterRef("pk"), category_id__in=cat_ids)
+        groups.append((2, base.filter(Exists(shares))))
+    groups += [(1, base.filter(user_id=media.user_id)), (0, base)]
+    parts = [
+        qs.annotate(closeness=Value(rank, output_field=IntegerField()))
+        .order_by(*order)
+        .values_list("id", "closeness", "views", "add_date")[:limit]
+        for rank, qs in groups
+    ]
+    if connection.features.supports_slicing_ordering_in_compound:
+        rows = list(parts[0].union(*parts[1:], all=True))
+    else:  # the embedded SQLite: the four bounded queries one by one
+        rows = [row for part in parts for row in part]
+    best: dict[int, tuple] = {}
+    for pk, closeness, views, added in rows:
+        key = (closeness, views, added, pk)
+        if pk not in best or key > best[pk]:
+            best[pk] = key
+    ids = [pk for pk, _ in sorted(best.items(), key=lambda item: item[1], reverse=True)][:limit]
+    position = Case(
+        *(When(pk=pk, then=Value(i)) for i, pk in enumerate(ids)),
+        output_field=IntegerField(),
     )
-    return (
-        media_base_qs()
-        .filter(media_listable_q())
-        .exclude(pk=media.pk)
-        .annotate(closeness=closeness)
-        .order_by("-closeness", "-views", "-add_date", "-id")[:limit]
-    )
+    return media_base_qs().filter(pk__in=ids).order_by(position) if ids else Media.objects.none()
 
 
 def media_for_action(*, user, session_key: str | None, action: str) -> QuerySet[Media]:
@@ -368,7 +450,7 @@ def comments_listing(*, user, author: str = "") -> QuerySet:
     return qs.order_by("-add_date", "-id")
 
 
-def comment_get(*, media: Media, uid) -> object | None:
+def comment_get(*, media: Media, uid) -> Comment | None:
     return _comment_qs().filter(media=media, uid=uid).first()
 
 
@@ -404,7 +486,8 @@ def tag_listing() -> QuerySet:
 
     return (
         Tag.objects.annotate(**_listable_media_of("tags"))
-        .filter(listable_count__gt=0)
+        # listable_count is annotated from a dict above, which the Django plugin cannot follow.
+        .filter(listable_count__gt=0)  # type: ignore[misc]
         .order_by("-listable_count", "title")
     )
 

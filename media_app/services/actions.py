@@ -27,8 +27,12 @@ from media_app.services.errors import NotAllowed, ServiceError
 logger = logging.getLogger(__name__)
 
 Action = MediaAction.Action
-_OPPOSITE = {Action.LIKE: Action.DISLIKE, Action.DISLIKE: Action.LIKE}
-_COUNTER = {Action.LIKE: "likes", Action.DISLIKE: "dislikes", Action.REPORT: "reported_times"}
+_OPPOSITE: dict[str, str] = {Action.LIKE: Action.DISLIKE, Action.DISLIKE: Action.LIKE}
+_COUNTER: dict[str, str] = {
+    Action.LIKE: "likes",
+    Action.DISLIKE: "dislikes",
+    Action.REPORT: "reported_times",
+}
 
 
 def _actor(user, session_key: str | None) -> dict:
@@ -120,6 +124,9 @@ def _report_recorded(*, media_id: int, user, now) -> None:
         listings_changed()
 
         logger.warning("media %s hidden after %d counted reports", media_id, threshold)
+        from media_app.services.history import history_hidden_by_reports
+
+        history_hidden_by_reports(media_id=media_id, reports=threshold)
         transaction.on_commit(lambda: notify_editors_of_reports(media_id=media_id))
         return
 

@@ -31,7 +31,10 @@ from media_app.encoding import ffmpeg, files, hls, ladder, lease, runner, sprite
 from media_app.encoding.ffmpeg import BadInput, EncodeOptions, Probe, Rung
 from media_app.encoding.runner import ToolFailed, run_with_progress
 from media_app.models import EncodeProfile, Encoding, EncodingLease, Media
+from media_app.services import provenance, source_protection
+from media_app.services.chapters import chapters_ingest
 from media_app.services.errors import NotAllowed
+from media_app.services.history import history_encoded
 
 logger = logging.getLogger(__name__)
 
@@ -208,7 +211,11 @@ def _ladder_profiles() -> list[tuple[int, int, int | None]]:
     rows = EncodeProfile.objects.filter(
         active=True, codec="h264", resolution__in=heights, max_video_kbps__isnull=False
     )
-    return [(p.resolution, p.max_video_kbps, p.pk) for p in rows]
+    return [
+        (p.resolution, p.max_video_kbps, p.pk)
+        for p in rows
+        if p.resolution is not None and p.max_video_kbps is not None  # as filtered above
+    ]
 
 
 def _rungs_for(probe: Probe, *, remux: str | None = None) -> list[Rung]:
@@ -236,6 +243,7 @@ def _remux_decision(probe: Probe, src: str) -> dict:
         packets = ffmpeg.parse_packets(runner.run(ffmpeg.packets_argv(src), timeout=600))
     except ToolFailed as exc:
         return {"rung": None, "reason": f"packets unreadable ({exc.returncode})"}
+    assert probe.video is not None  # remux_candidate found a video rung
     ok, reason = ffmpeg.remux_check(
         packets,
         fps=probe.video.fps,
@@ -291,7 +299,7 @@ def encoding_prepare(*, media_id: int, task_id: str | None = None) -> Plan | Non
     except BadInput as exc:
         encoding_fail(media_id=media_id, run=run_token, reason=str(exc))
     except ToolFailed as exc:
-        _source_failed(media.media_file.name, exc)
+        _source_failed(str(media.media_file), exc)
         encoding_fail(
             media_id=media_id, run=run_token, reason=_tool_reason(exc, "Reading the file")
         )
@@ -304,6 +312,7 @@ def _prepare(media: Media, run_token: str) -> Plan | None:
         raise BadInput("The uploaded file is missing from storage.")
     if media.media_file.storage.size(name) == 0:
         raise BadInput("The file is empty.")
+    provenance.provenance_ingest(media=media)
     with files.scratch() as work:
         head = storage.read_head(name, 16)
         if head.startswith(b"%PDF-"):
@@ -333,13 +342,30 @@ def _prepare(media: Media, run_token: str) -> Plan | None:
         }
         if not _update_if_current(media.pk, run_token, **fields):
             return None
-        if kind in ("video", "image"):
+        if kind in ("video", "audio"):
+            # The file's own chapters, while its owner has set none (issue 16).
+            chapters_ingest(
+                media_id=media.pk, probe_raw=probe.raw, duration=round(probe.duration, 3)
+            )
+        # Source protection: the clean download copy and what the original revealed; an image's
+        # stills are drawn from its clean copy (upright, its orientation applied).
+        local = storage.stage_in(name, work) if kind == "image" else src
+        clean = source_protection.public_copy_make(
+            media=media, kind=kind, src=local, work=work, probe_raw=probe.raw
+        )
+        if not _update_if_current(media.pk, run_token, **clean.fields):
+            return None
+        if kind in ("video", "image") and not (media.thumbnail_uploaded and media.poster):
+            # (A poster the owner uploaded on the edit page is kept; issue 16.)
             at = 0.0
             if kind == "video":
-                at = media.thumbnail_time
-                if at is None or not 0 <= at < probe.duration:
-                    at = min(probe.duration / 2, 5.0)
-            stills = _stills(media, src, work, at)
+                chosen = media.thumbnail_time
+                at = (
+                    chosen
+                    if chosen is not None and 0 <= chosen < probe.duration
+                    else min(probe.duration / 2, 5.0)
+                )
+            stills = _stills(media, clean.local if kind == "image" else src, work, at)
             if not _update_if_current(media.pk, run_token, **stills):
                 return None
         if kind == "image":
@@ -373,7 +399,7 @@ def _stills(media: Media, src: str, work: str, at: float) -> dict:
         _frame(src, poster, at, POSTER_WIDTH)
         _frame(poster, thumb, 0, THUMBNAIL_WIDTH)
     except ToolFailed as exc:
-        _source_failed(media.media_file.name, exc)
+        _source_failed(str(media.media_file), exc)
         raise BadInput(_tool_reason(exc, "Decoding a picture from the file")) from exc
     return {
         "poster": storage.publish_file(poster, storage.still_name(uid, "poster.jpg")),
@@ -382,6 +408,12 @@ def _stills(media: Media, src: str, work: str, at: float) -> dict:
 
 
 def _prepare_pdf(media: Media, run_token: str, src: str, work: str) -> None:
+    # Source protection: the clean download copy first (a PDF that cannot be cleaned is not
+    # published); the first page is drawn from it.
+    clean = source_protection.public_copy_make(media=media, kind="pdf", src=src, work=work)
+    if not _update_if_current(media.pk, run_token, **clean.fields):
+        return
+    src = clean.local
     stem = os.path.join(work, "page1")
     try:
         runner.run(
@@ -538,12 +570,12 @@ def encoding_ladder(*, media_id: int, run: str) -> None:
         with files.scratch() as work:
             # S3 mode: read over ranged GETs, so the encode (and the first playable segment)
             # does not wait for the whole original to download.
-            src = storage.ffmpeg_source(media.media_file.name, work)
+            src = storage.ffmpeg_source(str(media.media_file), work)
             _encode_ladder(media, run, probe, rungs, src, work)
     except BadInput as exc:
         encoding_fail(media_id=media_id, run=run, reason=str(exc))
     except ToolFailed as exc:
-        _source_failed(media.media_file.name, exc)
+        _source_failed(str(media.media_file), exc)
         encoding_fail(media_id=media_id, run=run, reason=_tool_reason(exc, "Encoding"))
 
 
@@ -551,6 +583,7 @@ def _encode_ladder(media: Media, run_token: str, probe: Probe, rungs, src: str, 
     prefix = storage.hls_prefix(media.uid.hex, run_token)
     out_dir = _output_dir(prefix, work)
     rows = _rendition_rows(media, rungs)
+    assert probe.video is not None  # a ladder is only planned for a video
     fps = ffmpeg.output_fps(probe.video.fps)
     argv = ffmpeg.ladder_hls_argv(
         src=src, out_dir=out_dir, rungs=rungs, fps=fps, with_audio=probe.has_audio, opts=_options()
@@ -618,7 +651,7 @@ def encoding_audio(*, media_id: int, run: str) -> None:
         probe = _probe_of(media)
         prefix = storage.hls_prefix(media.uid.hex, run)
         with files.scratch() as work:
-            src = storage.ffmpeg_source(media.media_file.name, work)
+            src = storage.ffmpeg_source(str(media.media_file), work)
             out_dir = _output_dir(prefix, work)
             with storage.TreePublisher(out_dir, prefix) as tree:
                 tree.start()
@@ -632,7 +665,7 @@ def encoding_audio(*, media_id: int, run: str) -> None:
     except BadInput as exc:
         encoding_fail(media_id=media_id, run=run, reason=str(exc))
     except ToolFailed as exc:
-        _source_failed(media.media_file.name, exc)
+        _source_failed(str(media.media_file), exc)
         encoding_fail(media_id=media_id, run=run, reason=_tool_reason(exc, "Encoding the audio"))
 
 
@@ -649,7 +682,7 @@ def encoding_extras(*, media_id: int, run: str) -> None:
     uid = media.uid.hex
     fields = {}
     with files.scratch() as work:
-        src = storage.ffmpeg_source(media.media_file.name, work)
+        src = storage.ffmpeg_source(str(media.media_file), work)
         interval, cols, rows = ffmpeg.sprite_grid(duration)
         sheet = os.path.join(work, "sprites.jpg")
         try:
@@ -678,7 +711,7 @@ def encoding_extras(*, media_id: int, run: str) -> None:
             )
         except (ToolFailed, OSError) as exc:
             if isinstance(exc, ToolFailed):
-                _source_failed(media.media_file.name, exc)
+                _source_failed(str(media.media_file), exc)
             logger.warning("media %s: no sprites (%s)", media_id, exc)
         preview = os.path.join(work, "preview.webp")
         start = max(0.0, min(duration / 3, duration - PREVIEW_SECONDS))
@@ -698,7 +731,7 @@ def encoding_extras(*, media_id: int, run: str) -> None:
             )
         except (ToolFailed, OSError) as exc:
             if isinstance(exc, ToolFailed):
-                _source_failed(media.media_file.name, exc)
+                _source_failed(str(media.media_file), exc)
             logger.warning("media %s: no preview (%s)", media_id, exc)
     if fields:
         _update_if_current(media_id, run, **fields)
@@ -709,6 +742,11 @@ def encoding_extras(*, media_id: int, run: str) -> None:
 
 def encoding_finish(*, media_id: int, run: str) -> None:
     """Mark the run a success and remove what older or killed runs left behind."""
+    # Content Credentials first: a media that must be signed and cannot be stays unpublished.
+    refused = provenance.provenance_sign(media_id=media_id, run=run)
+    if refused:
+        encoding_fail(media_id=media_id, run=run, reason=refused)
+        return
     with transaction.atomic():
         media = Media.objects.select_for_update().filter(pk=media_id).first()
         if media is None or media.encoding_run != run or media.encoding_status != Status.RUNNING:
@@ -724,6 +762,9 @@ def encoding_finish(*, media_id: int, run: str) -> None:
         media.encoding_status = Status.SUCCESS
         media.encoding_fail_reason = ""
         media.save(update_fields=["encoding_status", "encoding_fail_reason", "edit_date"])
+        # The first publication of media waiting for its files, or new files of published
+        # media, in its history chain (services/history.py).
+        history_encoded(media=media)
     _remove_stale_outputs(media)
     logger.info("media %s encoded (run %s)", media.friendly_token, run)
 

@@ -96,7 +96,7 @@ def encoding_split(*, plan: svc.Plan) -> svc.Plan | None:
         work.clear()
         started = time.monotonic()
         try:
-            src = storage.ffmpeg_source(media.media_file.name, scratch)
+            src = storage.ffmpeg_source(str(media.media_file), scratch)
             os.makedirs(os.path.join(work.root, "chunks"), exist_ok=True)
             runner.run(
                 ffmpeg.split_argv(
@@ -107,7 +107,7 @@ def encoding_split(*, plan: svc.Plan) -> svc.Plan | None:
                 timeout=3600,
             )
         except ToolFailed as exc:
-            svc._source_failed(media.media_file.name, exc)
+            svc._source_failed(str(media.media_file), exc)
             svc.encoding_fail(
                 media_id=media.pk, run=plan.run, reason=svc._tool_reason(exc, "Cutting the video")
             )
@@ -139,6 +139,7 @@ def encoding_chunk(*, media_id: int, run: str, index: int) -> None:
         if all(work.exists(f) for f in finals):
             return  # done by an earlier delivery of this task
         temps = [work.path(f) + ".part" for f in finals]
+        assert probe.video is not None  # chunks are cut from videos only
         try:
             runner.run(
                 ffmpeg.chunk_encode_argv(
@@ -181,14 +182,14 @@ def encoding_audio_track(*, media_id: int, run: str) -> None:
         try:
             runner.run(
                 ffmpeg.audio_encode_argv(
-                    src=storage.ffmpeg_source(media.media_file.name, scratch),
+                    src=storage.ffmpeg_source(str(media.media_file), scratch),
                     dst=final + ".part",
                     audio_kbps=settings.ENCODE_AUDIO_KBPS,
                 ),
                 timeout=settings.CELERY_LONG_TASK_TIME_LIMIT,
             )
         except ToolFailed as exc:
-            svc._source_failed(media.media_file.name, exc)
+            svc._source_failed(str(media.media_file), exc)
             svc.encoding_fail(media_id=media_id, run=run, reason=svc._tool_reason(exc, "The audio"))
             return
         os.replace(final + ".part", final)
@@ -214,7 +215,7 @@ def encoding_join(*, media_id: int, run: str) -> None:
             for rung in rungs:
                 if rung.copy:
                     # Staged: the packager reads it alongside the joined rungs, over file only.
-                    joined.append(storage.stage_in(media.media_file.name, scratch))
+                    joined.append(storage.stage_in(str(media.media_file), scratch))
                     continue
                 listing = work.path(f"list_{rung.name}.txt")
                 with open(listing, "w", encoding="utf-8") as fh:

@@ -21,6 +21,7 @@ acknowledged) the sweep does nothing.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import logging
 import time
@@ -114,7 +115,7 @@ def encodings_pending_requeue(*, now=None) -> int:
             if media is None:
                 continue  # started, changed or requeued meanwhile
             Media.objects.filter(pk=media_id).update(encoding_started_at=timezone.now())
-            transaction.on_commit(lambda media_id=media_id: _send(media_id))
+            transaction.on_commit(functools.partial(_send, media_id))
             sent += 1
             logger.warning(
                 "media %s waited %s s with no encode message in the broker; sent again",

@@ -36,6 +36,13 @@ class QuotaExceeded(ServiceError):
         self.extra = extra
 
 
+class UploadLimitReached(QuotaExceeded):
+    """The account holds ``UPLOADS_PER_USER`` media already: 403, as MediaCMS answers past
+    ``NUMBER_OF_MEDIA_USER_CAN_UPLOAD`` (its ``IsAuthorizedToAdd`` permission refuses)."""
+
+    status_code = 403
+
+
 class TooManyPendingUploads(QuotaExceeded):
     """Too many unfinished resumable uploads at once (a count quota, not a size: 400)."""
 

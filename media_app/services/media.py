@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import unicodedata
 import uuid
 
@@ -11,12 +12,19 @@ import filetype
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from media_app import storage
 from media_app.models import Category, Media, Tag
 from media_app.services.errors import MediaRejected, NotAllowed, ServiceError
-from media_app.services.quotas import upload_quota_check
+from media_app.services.history import (
+    has_history,
+    history_append,
+    history_record_changes,
+    history_snapshot,
+)
+from media_app.services.quotas import upload_count_check, upload_quota_check
 
 logger = logging.getLogger(__name__)
 
@@ -85,8 +93,11 @@ def media_create(
     description: str = "",
     state: str = Media.State.PUBLIC,
     quota_counted: bool = False,
+    enqueue: bool = True,
 ) -> Media:
     """Store an upload under a generated name and enqueue its encoding after commit.
+
+    ``enqueue=False``: the caller runs the encoding steps itself, in its process (``demo_data``).
 
     ``quota_counted``: the bytes were already counted against the owner's quota (a finished tus
     upload, counted at its creation), so the quota is not checked again.
@@ -114,6 +125,7 @@ def media_create(
         description=description,
         state=state,
         quota_counted=quota_counted,
+        enqueue=enqueue,
     )
 
 
@@ -155,11 +167,13 @@ def media_create_stored(
 def _media_create_check(*, user, size: int, state: str, quota_counted: bool) -> None:
     if state not in Media.State.values:
         raise ServiceError(f"state must be one of {', '.join(Media.State.values)}.", field="state")
-    if Media.objects.filter(user=user).count() >= settings.UPLOADS_PER_USER:
-        raise NotAllowed(f"You have reached the limit of {settings.UPLOADS_PER_USER} uploads.")
     if size == 0:
         raise MediaRejected("The file is empty.", field="media_file")
-    if not quota_counted:
+    if quota_counted:
+        # A finished tus or bucket upload: its bytes were counted at its creation, but media
+        # made meanwhile may have filled the account's count.
+        upload_count_check(user=user)
+    else:
         upload_quota_check(user=user, adding=size)  # before anything is stored
 
 
@@ -175,9 +189,10 @@ def _media_record(
     description: str,
     state: str,
     quota_counted: bool,
+    enqueue: bool = True,
 ) -> Media:
-    """The Media row of a stored original; its encoding is enqueued after commit. The stored
-    file is deleted when the row cannot be made."""
+    """The Media row of a stored original; its encoding is enqueued after commit (unless
+    ``enqueue`` is false). The stored file is deleted when the row cannot be made."""
     new_state, reviewed = _initial_state(user=user, requested=state)
     try:
         with transaction.atomic():
@@ -199,7 +214,8 @@ def _media_record(
                 size=size,
                 add_date=timezone.now(),
             )
-            _enqueue_encoding(media)
+            if enqueue:
+                _enqueue_encoding(media)
     except Exception:
         default_storage.delete(stored)
         raise
@@ -226,12 +242,105 @@ def _parse_tags(raw) -> list[str]:
     return tags
 
 
+def _parse_list(raw) -> list[str]:
+    """A list of strings, or one comma-separated string, stripped, blanks left out."""
+    items = raw if isinstance(raw, (list, tuple)) else str(raw).split(",")
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+def _categories_named(raw, *, field: str = "categories") -> list[Category]:
+    """Categories by title or by uid (MediaCMS sends either); 400 naming the unknown ones."""
+    wanted = _parse_list(raw)
+    uids, titles = [], []
+    for item in wanted:
+        try:
+            uids.append(uuid.UUID(item))
+        except ValueError:
+            titles.append(item)
+    found = list(Category.objects.filter(Q(title__in=titles) | Q(uid__in=uids)))
+    known = {c.title for c in found} | {c.uid for c in found}
+    missing = [item for item in titles if item not in known] + [
+        str(u) for u in uids if u not in known
+    ]
+    if missing:
+        raise ServiceError(f"Unknown categories: {', '.join(sorted(missing))}.", field=field)
+    return found
+
+
+def taxonomy_recount(*, tag_ids=(), category_ids=()) -> None:
+    """Set ``media_count`` of these tags and categories to their listable media."""
+    from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    from media_app.selectors.media import media_listable_q
+
+    for model, relation, ids in ((Tag, "tags", tag_ids), (Category, "categories", category_ids)):
+        if not ids:
+            continue
+        count = (
+            Media.objects.filter(media_listable_q(), **{relation: OuterRef("pk")})
+            .order_by()
+            .values(relation)
+            .annotate(n=Count("id"))
+            .values("n")[:1]
+        )
+        model.objects.filter(pk__in=set(ids)).update(
+            media_count=Coalesce(Subquery(count, output_field=IntegerField()), Value(0))
+        )
+
+
+def _taxonomy_of(media: Media) -> tuple[set[int], set[int]]:
+    return (
+        set(media.tags.values_list("pk", flat=True)),
+        set(media.categories.values_list("pk", flat=True)),
+    )
+
+
+def _check_file_inputs(media: Media, data: dict) -> None:
+    """Checks of the edit's files and thumbnail time, before anything is written."""
+    from media_app.services import thumbnails
+
+    if "media_file" in data and "thumbnail" in data:
+        raise ServiceError(
+            "Replace the file first, then choose its thumbnail once it is encoded.",
+            field="thumbnail",
+        )
+    if "thumbnail_time" in data and "thumbnail" in data:
+        raise ServiceError("Choose a time or upload a picture, not both.", field="thumbnail")
+    if data.get("thumbnail_time") is not None and "media_file" not in data:
+        thumbnails.thumbnail_time_check(media=media, at=float(data["thumbnail_time"]))
+    if "thumbnail" in data:
+        thumbnails.thumbnail_image_check(data["thumbnail"])
+    if "media_file" in data and data["media_file"].size == 0:
+        raise MediaRejected("The file is empty.", field="media_file")
+
+
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
+
+
+def clean_language(value) -> str:
+    """A BCP 47 language tag (``en``, ``pt-BR``), or "" for unknown; anything else is refused."""
+    tag = str(value or "").strip()
+    if tag and not _LANGUAGE_TAG.fullmatch(tag):
+        raise ServiceError(
+            "Give the language as a BCP 47 tag, such as en, fr or pt-BR.", field="language"
+        )
+    return tag
+
+
 @transaction.atomic
 def media_update(*, media: Media, by, data: dict) -> Media:
-    """Edit what the owner (or an editor) may edit. ``data`` holds only the fields sent."""
+    """Edit what the owner (or an editor) may edit. ``data`` holds only the fields sent.
+
+    One transaction: every field is checked before the pictures or the file change (those come
+    last), so a refused edit leaves the media as it was. Changes of the public facts (title,
+    description, visibility) and a replaced file go to the media's history chain."""
     if not (by.is_authenticated and (media.user_id == by.id or by.can_edit_media)):
         raise NotAllowed("Only the owner or an editor may edit this media.")
+    _check_file_inputs(media, data)
+    facts_before = history_snapshot(media)
     text_before = (media.title, media.description)
+    tags_before, cats_before = _taxonomy_of(media)
     for field in ("title",):
         if field in data:
             value = clean_text(str(data[field]), limit=100)
@@ -240,6 +349,8 @@ def media_update(*, media: Media, by, data: dict) -> Media:
             media.title = value
     if "description" in data:
         media.description = str(data["description"])
+    if "language" in data:
+        media.language = clean_language(data["language"])
     new_tags = _parse_tags(data["tags"]) if "tags" in data else None
     text_changed = (media.title, media.description) != text_before or (
         new_tags is not None and set(new_tags) != set(media.tags.values_list("title", flat=True))
@@ -249,6 +360,15 @@ def media_update(*, media: Media, by, data: dict) -> Media:
             setattr(media, flag, bool(data[flag]))
     if "thumbnail_time" in data and data["thumbnail_time"] is not None:
         media.thumbnail_time = float(data["thumbnail_time"])
+    if "embed_domains" in data:
+        from django.core.exceptions import ValidationError
+
+        from media_app.embedding import clean_embed_domains
+
+        try:
+            media.embed_domains = clean_embed_domains(data["embed_domains"])
+        except ValidationError as exc:
+            raise ServiceError(" ".join(exc.messages), field="embed_domains") from exc
     if "state" in data:
         media_set_state(media=media, by=by, state=data["state"], save=False)
     if text_changed and not by.can_publish and media.is_reviewed and media.state != _PRIVATE:
@@ -263,24 +383,104 @@ def media_update(*, media: Media, by, data: dict) -> Media:
     if new_tags is not None:
         tags = [Tag.objects.get_or_create(title=t)[0] for t in new_tags]
         media.tags.set(tags)
-    if "categories" in data:
-        titles = data["categories"]
-        titles = (
-            titles if isinstance(titles, list) else [t for t in str(titles).split(",") if t.strip()]
+    for key in ("categories", "category"):
+        if key in data:
+            media.categories.set(_categories_named(data[key], field=key))
+    history_record_changes(media=media, before=facts_before, by=by)
+    tags_after, cats_after = _taxonomy_of(media)
+    taxonomy_recount(tag_ids=tags_before | tags_after, category_ids=cats_before | cats_after)
+    # Last: what writes files (nothing above may refuse the edit after they are written).
+    if "media_file" in data:
+        media_replace_file(media=media, by=by, uploaded=data["media_file"])
+    elif data.get("thumbnail_time") is not None:
+        from media_app.services.thumbnails import thumbnail_from_time
+
+        stills = thumbnail_from_time(media=media, at=float(data["thumbnail_time"]))
+        _save_stills(media, {**stills, "thumbnail_uploaded": False})
+    elif "thumbnail" in data:
+        from media_app.services.thumbnails import thumbnail_from_image
+
+        stills = thumbnail_from_image(media=media, uploaded=data["thumbnail"])
+        _save_stills(media, {**stills, "thumbnail_uploaded": True})
+    return media
+
+
+def _save_stills(media: Media, fields: dict) -> None:
+    for name, value in fields.items():
+        setattr(media, name, value)
+    media.save(update_fields=[*fields, "edit_date"])
+
+
+def media_replace_file(*, media: Media, by, uploaded) -> Media:
+    """A new original for existing media: same friendly token, page and address; encoded again
+    (provenance and source protection run again, as for a new upload: the encoder's first
+    step). The quota counts the growth; the history chain records the replacement. The old
+    original is deleted after commit; the new one if the edit fails."""
+    import hashlib
+
+    if not (by.is_authenticated and (media.user_id == by.id or by.can_edit_media)):
+        raise NotAllowed("Only the owner or an editor may replace this media's file.")
+    if uploaded.size == 0:
+        raise MediaRejected("The file is empty.", field="media_file")
+    if uploaded.size > settings.UPLOAD_MAX_SIZE:
+        raise ServiceError(
+            f"The file is larger than the limit of {settings.UPLOAD_MAX_SIZE} bytes.",
+            field="media_file",
         )
-        cats = list(Category.objects.filter(title__in=[t.strip() for t in titles]))
-        missing = {t.strip() for t in titles} - {c.title for c in cats}
-        if missing:
-            raise ServiceError(
-                f"Unknown categories: {', '.join(sorted(missing))}.", field="categories"
-            )
-        media.categories.set(cats)
+    uploaded.seek(0)
+    head = uploaded.read(SNIFF_BYTES)
+    uploaded.seek(0)
+    media_type, extension = detect_media_type(head)
+    upload_quota_check(
+        user=media.user, adding=max(0, uploaded.size - (media.size or 0)), new_media=False
+    )
+    digest = hashlib.sha256()
+    for chunk in uploaded.chunks():
+        digest.update(chunk)
+    uploaded.seek(0)
+    # A new name beside the old one: the old original stays whole until the edit commits.
+    name = storage.original_name(media.uid, extension).replace(
+        f"{media.uid.hex}.", f"{media.uid.hex}-{uuid.uuid4().hex[:8]}."
+    )
+    stored = default_storage.save(name, uploaded)
+    old = media.media_file.name
+    try:
+        with transaction.atomic():
+            media.media_file = stored
+            media.size = uploaded.size
+            media.media_type = media_type
+            media.original_filename = clean_text(os.path.basename(uploaded.name or ""), limit=255)
+            # What the new original reveals is read again by its encode; the owner's choice to
+            # publish the old original unchanged does not carry over to a file they did not see.
+            media.metadata_found = []
+            media.original_unchanged_confirmed_at = None
+            media.save()
+            if has_history(media):
+                history_append(
+                    media=media,
+                    kind="files",
+                    change={
+                        "replaced": True,
+                        "file": {"original": stored, "original_sha256": digest.hexdigest()},
+                        "previous": old or None,
+                    },
+                    by=by,
+                )
+            from media_app.services.encoding import encoding_requeue
+
+            encoding_requeue(media=media)
+    except Exception:
+        default_storage.delete(stored)
+        raise
+    if old and old != stored:
+        transaction.on_commit(lambda: default_storage.delete(old))
+    logger.info("media %s: file replaced by %s", media.friendly_token, by)
     return media
 
 
 _PRIVATE = Media.State.PRIVATE
 # How far media reaches: widening (private -> unlisted -> public) may need a review.
-_REACH = {Media.State.PRIVATE: 0, Media.State.UNLISTED: 1, Media.State.PUBLIC: 2}
+_REACH: dict[str, int] = {Media.State.PRIVATE: 0, Media.State.UNLISTED: 1, Media.State.PUBLIC: 2}
 
 
 def _hold_for_review(media: Media, *, requested: str) -> None:
@@ -306,6 +506,7 @@ def media_set_state(*, media: Media, by, state: str, save: bool = True) -> Media
     media that was reviewed before."""
     if state not in Media.State.values:
         raise ServiceError(f"state must be one of {', '.join(Media.State.values)}.", field="state")
+    facts_before = history_snapshot(media)
     media.requested_state = state
     if state != _PRIVATE and not media.is_reviewed:
         if by.can_edit_media:
@@ -328,6 +529,9 @@ def media_set_state(*, media: Media, by, state: str, save: bool = True) -> Media
                 "edit_date",
             ]
         )
+        history_record_changes(media=media, before=facts_before, by=by)
+        tags, categories = _taxonomy_of(media)
+        taxonomy_recount(tag_ids=tags, category_ids=categories)
     return media
 
 
@@ -339,7 +543,9 @@ def media_delete(*, media: Media, by) -> None:
     names = media_files_names(media)
     prefix = storage.encoded_prefix(media.uid.hex) + "/"
     with transaction.atomic():
+        tags, categories = _taxonomy_of(media)
         media.delete()
+        taxonomy_recount(tag_ids=tags, category_ids=categories)
         transaction.on_commit(lambda: media_files_delete(names=names, prefix=prefix))
 
 
@@ -353,10 +559,14 @@ def media_review(*, media: Media, by, approve: bool, note: str = "") -> Media:
     """An editor's verdict: approval applies the state the owner asked for."""
     if not by.can_edit_media:
         raise NotAllowed("Only editors review media.")
+    facts_before = history_snapshot(media)
     media.is_reviewed = approve
     media.reviewed_by, media.reviewed_at = by, timezone.now()
     media.state = media.requested_state if approve else Media.State.PRIVATE
     media.save(update_fields=["is_reviewed", "reviewed_by", "reviewed_at", "state", "edit_date"])
+    history_record_changes(media=media, before=facts_before, by=by)
+    tags, categories = _taxonomy_of(media)
+    taxonomy_recount(tag_ids=tags, category_ids=categories)
     if approve:
         from media_app.services.actions import media_reports_settle
 

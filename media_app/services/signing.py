@@ -29,6 +29,7 @@ import re
 import time
 from collections.abc import Mapping
 from enum import Enum
+from typing import Any, cast
 
 from django.conf import settings
 from django.db.models import Q
@@ -133,7 +134,7 @@ def _holds(q: Q, obj) -> bool:
         if isinstance(child, Q):
             results.append(_holds(child, obj))
             continue
-        lookup, expected = child
+        lookup, expected = cast(tuple[str, Any], child)  # a (lookup, value) leaf
         field, _, op = lookup.partition("__")
         if op not in ("", "exact", "in"):
             raise ValueError(f"cannot evaluate {lookup!r} outside the database")

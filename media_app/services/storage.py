@@ -44,8 +44,8 @@ def _live_runs(media: Media | None, sub: str) -> set[str]:
     live = set()
     if media.encoding_status == Media.EncodingStatus.RUNNING and media.encoding_run:
         live.add(media.encoding_run)
-    if sub == "hls" and storage.run_of(media.hls_file or ""):
-        live.add(storage.run_of(media.hls_file))
+    if sub == "hls" and (run := storage.run_of(media.hls_file or "")):
+        live.add(run)
     return live
 
 

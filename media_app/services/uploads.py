@@ -85,8 +85,6 @@ def upload_create(*, user, length: int, metadata: dict[str, str]) -> ResumableUp
         raise UploadTooLarge(
             f"The file is {length} bytes; the limit is {settings.UPLOAD_MAX_SIZE} bytes."
         )
-    if Media.objects.filter(user=user).count() >= settings.UPLOADS_PER_USER:
-        raise ServiceError(f"You have reached the limit of {settings.UPLOADS_PER_USER} uploads.")
     with transaction.atomic():
         # The declared length counts from now on, before any byte is stored.
         upload_quota_check(user=user, adding=length, new_pending=True)
@@ -154,17 +152,18 @@ class _SpoolFile(File):
     """A finished spool file; ``temporary_file_path`` lets storage move it instead of copying."""
 
     def temporary_file_path(self) -> str:
+        assert self.file is not None
         return self.file.name
 
 
 def upload_finish(*, upload: ResumableUpload) -> Media:
     """Turn a complete upload into a Media (idempotent: a finished upload returns its Media)."""
-    if upload.media_id:
+    if upload.media is not None:
         return upload.media
     meta = upload.metadata
     with transaction.atomic():
         locked = ResumableUpload.objects.select_for_update().get(pk=upload.pk)
-        if locked.media_id:
+        if locked.media is not None:
             return locked.media
         path = spool_path(locked)
         with open(path, "rb") as fh:

@@ -132,14 +132,19 @@ def part_size_for(size: int) -> int:
     return max(settings.UPLOAD_S3_PART_SIZE, MIN_PART, needed)
 
 
+def _part_size(upload: ResumableUpload) -> int:
+    assert upload.part_size, "a direct upload's part size is set at its creation"
+    return upload.part_size
+
+
 def part_count(upload: ResumableUpload) -> int:
-    return max(1, -(-upload.length // upload.part_size))
+    return max(1, -(-upload.length // _part_size(upload)))
 
 
 def part_length(upload: ResumableUpload, number: int) -> int:
     if number < part_count(upload):
-        return upload.part_size
-    return upload.length - (part_count(upload) - 1) * upload.part_size
+        return _part_size(upload)
+    return upload.length - (part_count(upload) - 1) * _part_size(upload)
 
 
 def _provisional_extension(filename: str, content_type: str) -> tuple[str, str]:
@@ -173,8 +178,6 @@ def s3_upload_create(*, user, filename: str, size: int, content_type: str = "") 
             f"The file is {size} bytes; the limit is {settings.UPLOAD_MAX_SIZE} bytes.",
             field="size",
         )
-    if Media.objects.filter(user=user).count() >= settings.UPLOADS_PER_USER:
-        raise ServiceError(f"You have reached the limit of {settings.UPLOADS_PER_USER} uploads.")
     uid = uuid.uuid4()
     extension, mime = _provisional_extension(filename, content_type)
     key = storage.original_name(uid, extension)

@@ -113,7 +113,7 @@ def _check_current_password(user: User, current_password: str | None, change) ->
     if failures >= settings.LOGIN_FAILURE_LIMIT and until > now:
         raise TooManyAttempts(
             "Too many wrong current passwords for this account; try again later.",
-            retry_after=until - now,
+            retry_after=int(until - now),
             field="current_password",
         )
     if not user.check_password(current_password):

@@ -73,3 +73,22 @@ def storage_orphans() -> int:
     from media_app.services.storage import storage_orphans_sweep
 
     return storage_orphans_sweep()
+
+
+@shared_task(name="housekeeping.history_stamp")
+def history_stamp() -> str:
+    """Combine the heads of every media's history chain into the day's digest, time-stamped by
+    HISTORY_TSA_URL when set (scheduled daily by beat; media_app/services/history.py). A failed
+    authority leaves the day without a token; the next run asks again."""
+    from media_app.services.history import history_stamp_make
+
+    return history_stamp_make().digest
+
+
+@shared_task(name="housekeeping.search_terms")
+def search_terms() -> int:
+    """Rebuild the word list "did you mean" draws from (listable media's words; scheduled by
+    beat every ten minutes, a few seconds at 100,000 media: docs/search.md)."""
+    from media_app.services.search import refresh_terms
+
+    return refresh_terms()

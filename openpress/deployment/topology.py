@@ -139,6 +139,17 @@ APP_ENV = (
     Env("LOGIN_LOCKOUT_SECONDS", knob("LOGIN_LOCKOUT_SECONDS")),
     Env("SIGNUP_RATE", knob("SIGNUP_RATE")),
     Env("API_BASIC_AUTH", knob("API_BASIC_AUTH")),
+    # Content Credentials (docs/provenance.md): the signing chain and key are the newsroom's own,
+    # in the Secret (``base64:`` values, scripts/deploy-secrets.sh) or compose's environment.
+    # Without them the encoder refuses to start unless C2PA_ALLOW_UNSIGNED (docker/entrypoint.sh).
+    Env("C2PA_SIGNING_CERT", knob("C2PA_SIGNING_CERT"), from_secrets="C2PA_SIGNING_CERT"),
+    Env("C2PA_SIGNING_KEY", knob("C2PA_SIGNING_KEY"), from_secrets="C2PA_SIGNING_KEY"),
+    Env("C2PA_SIGNING_ALG", knob("C2PA_SIGNING_ALG")),
+    Env("C2PA_TSA_URL", knob("C2PA_TSA_URL")),
+    Env("C2PA_ALLOW_UNSIGNED", knob("C2PA_ALLOW_UNSIGNED")),
+    Env("C2PA_KEEP_INCOMING", knob("C2PA_KEEP_INCOMING")),
+    Env("C2PA_TRUST_ANCHORS", knob("C2PA_TRUST_ANCHORS")),
+    Env("HISTORY_TSA_URL", knob("HISTORY_TSA_URL")),
 )
 # Proxies in front of nginx whose X-Forwarded-For it believes. Compose: none, nginx is the edge.
 # Kubernetes: the ingress controller; the overlays set the cluster's private ranges.

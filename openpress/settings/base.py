@@ -63,6 +63,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language of each answer: the django_language cookie (set by /i18n/setlang/), then
+    # Accept-Language, then LANGUAGE_CODE (after sessions, before common: Django's order).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -88,6 +91,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -143,7 +147,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "media_app.services.tokens.RevokeTokensOnPasswordChange"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# Languages of the pages (docs/i18n.md): English, French and Arabic (right to left). The
+# templates' strings come from locale/<lang>/LC_MESSAGES/django.mo, the frontend's t() strings
+# from djangojs.mo, written into every page as its catalog (script#op-i18n).
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("fr", "Français"), ("ar", "العربية")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -293,6 +302,15 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # memory); the size limit is enforced while streaming by media_app.uploads.
 UPLOAD_MAX_SIZE = int(setting("UPLOAD_MAX_SIZE"))
 UPLOADS_PER_USER = int(setting("UPLOADS_PER_USER"))
+# Subtitle files are read whole into memory to be checked (media_app/services/subtitles.py).
+SUBTITLE_MAX_BYTES = int(setting("SUBTITLE_MAX_BYTES"))
+# Search (media_app/selectors/search.py, docs/search.md): a query's longest run, the ranking's
+# recency blend (score = relevance * (1 + WEIGHT / (1 + age_days / DAYS))), and below how many
+# results page 1 offers "did you mean".
+SEARCH_STATEMENT_TIMEOUT_MS = int(setting("SEARCH_STATEMENT_TIMEOUT_MS"))
+SEARCH_RECENCY_WEIGHT = 0.5
+SEARCH_RECENCY_DAYS = 365
+SEARCH_SUGGEST_BELOW = 5
 # Per-account byte quota over originals plus the declared length of unfinished uploads
 # (media_app/services/quotas.py); 0 means no limit.
 UPLOAD_QUOTA_BYTES = int(setting("UPLOAD_QUOTA_BYTES"))
@@ -323,7 +341,12 @@ FILE_UPLOAD_TEMP_DIR = SCRATCH_DIR
 # The orphan sweep (media_app/services/storage.py) leaves younger files: uploads and encodes
 # still being written.
 ORPHAN_GRACE_SECONDS = int(setting("ORPHAN_GRACE_SECONDS"))
+# The history chains' daily stamp (media_app/services/history.py, docs/provenance.md).
+HISTORY_TSA_URL = setting("HISTORY_TSA_URL")
+HISTORY_TSA_TIMEOUT = float(setting("HISTORY_TSA_TIMEOUT"))
 
+# Sites that may frame /embed (media_app/embedding.py; checked by media_app.checks).
+EMBED_ALLOWED_DOMAINS = as_list(setting("EMBED_ALLOWED_DOMAINS"))
 REPORTED_TIMES_THRESHOLD = int(setting("REPORTED_TIMES_THRESHOLD"))
 REPORT_MIN_ACCOUNT_AGE_HOURS = float(setting("REPORT_MIN_ACCOUNT_AGE_HOURS"))
 REPORT_COOLDOWN_HOURS = float(setting("REPORT_COOLDOWN_HOURS"))
@@ -450,6 +473,20 @@ if CELERY_RESULT_BACKEND.startswith("sentinel://"):
         "sentinel_kwargs": REDIS_SENTINEL_KWARGS,
     }
 CELERY_RESULT_EXPIRES = 24 * 3600
+
+# --- Provenance: C2PA Content Credentials (media_app/provenance.py, docs/provenance.md) -------
+C2PA_SIGNING_CERT = setting("C2PA_SIGNING_CERT")
+C2PA_SIGNING_KEY = setting("C2PA_SIGNING_KEY")
+C2PA_SIGNING_ALG = setting("C2PA_SIGNING_ALG")
+C2PA_TSA_URL = setting("C2PA_TSA_URL")
+C2PA_SIGNER = setting("C2PA_SIGNER")
+C2PA_ALLOW_UNSIGNED = as_bool(setting("C2PA_ALLOW_UNSIGNED"))
+C2PA_TRUST_ANCHORS = setting("C2PA_TRUST_ANCHORS")
+C2PA_KEEP_INCOMING = as_bool(setting("C2PA_KEEP_INCOMING"))
+# Where development's throwaway signing chain is made when nothing is configured.
+C2PA_DEV_DIR = BASE_DIR / "var" / "c2pa-dev"
+# With nothing configured, development signs with that throwaway chain; production refuses.
+C2PA_DEV_CHAIN = DEBUG
 
 LOGGING = {
     "version": 1,
@@ -585,7 +622,7 @@ SOCIALACCOUNT_ADAPTER = "media_app.accounts.SocialAccountAdapter"
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_STORE_TOKENS = False
 # HTTP Basic carries only a password: it opens no account protected by a second factor; every
-# API authentication refuses a role holder past the grace period (media_app/api/mfa.py).
+# API authentication refuses a role holder past the grace period (media_app/api/views/mfa.py).
 _DRF = "rest_framework.authentication"
 MFA_GATED_API_AUTHENTICATION = {
     f"{_DRF}.BasicAuthentication": "media_app.api.mfa_gate.BasicAuthentication",

@@ -21,6 +21,8 @@ from openpress.settings.base import (
 DEBUG = True
 # No nginx in front: Django serves media files, refusing what the visitor may not see.
 SERVE_MEDIA_FILES = True
+# Nothing configured: Content Credentials signed by a throwaway, untrusted chain under var/.
+C2PA_DEV_CHAIN = True
 SECRET_KEY = setting("SECRET_KEY", fallback="dev-only-insecure-key-never-use-in-production")
 MEDIA_LINK_SECRET = media_link_secret(
     setting("MEDIA_LINK_SECRET", fallback="dev-only-media-link-secret-never-in-production")

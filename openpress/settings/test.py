@@ -68,6 +68,8 @@ CELERY_BROKER_URL = REDIS_URL
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Encodes sign with development's throwaway C2PA chain unless a test configures one.
+C2PA_DEV_CHAIN = True
 # The browser tests' live server has no nginx in front of it.
 SERVE_MEDIA_FILES = True
 if not os.environ.get("MEDIA_ROOT"):

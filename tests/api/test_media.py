@@ -7,8 +7,8 @@ from django.core.files.storage import default_storage
 from rest_framework import serializers
 from rest_framework.test import APIClient, APIRequestFactory
 
-from media_app.api import serializers as s
-from media_app.models import Category, EncodeProfile, Encoding, Media, Tag
+from media_app.api.serializers import media as s
+from media_app.models import Category, Correction, EncodeProfile, Encoding, Media, Tag
 from media_app.selectors.media import media_detail
 from tests.api._people import body
 from tests.conftest import client_for
@@ -44,6 +44,11 @@ LIST_FIELDS = {
     "author_verified",
 }
 DETAIL_FIELDS = {
+    # Source protection (issue 15): the clean copy; what the original revealed (owner/editors).
+    "public_file_url",
+    "metadata_found",
+    "original_unchanged",
+    "language",  # issue 17: BCP 47, chooses search stemming
     "friendly_token",
     "url",
     "api_url",
@@ -91,7 +96,11 @@ DETAIL_FIELDS = {
     "add_subtitle_url",
     "allow_download",
     "slideshow_items",
+    "provenance",  # issue 15, section 2 (docs/provenance.md)
     "related_media",
+    # issue 15, section 3 (docs/provenance.md)
+    "corrections",
+    "retracted",
 }
 
 
@@ -226,10 +235,15 @@ def test_list_query_count_is_constant(rows, signed_in, user, django_assert_num_q
         media = MediaFactory(user=author)
         media.tags.add(Tag.objects.get_or_create(title=f"tag{i % 7}")[0])
     client = client_for(user if signed_in else None)
-    # count, page (with users joined), tags of the page: whatever the page's length.
-    with django_assert_num_queries(3):
+    # The page (with users joined) and the tags of the page, whatever the page's length; a
+    # first page that holds every row needs no count (api/pagination.py).
+    with django_assert_num_queries(2):
         response = client.get("/api/v1/media")
     assert len(response.json()["results"]) == rows
+    # A page with more after it: the (bounded) count too.
+    with django_assert_num_queries(3):
+        response = client.get("/api/v1/media?page_size=2")
+    assert response.json()["count"] == rows
 
 
 @pytest.mark.filesystem  # /media/ URL forms; S3: tests/security/test_delivery_s3.py
@@ -253,7 +267,9 @@ def test_detail_shape(journalist):
     assert data["poster_url"] == "/media/posters/p.jpg"
     assert data["sprites_url"] == "/media/sprites/s.jpg"
     assert data["sprites_vtt_url"] == "/media/sprites/s.vtt"
-    assert data["original_media_url"] == "/media/original/ab/abc.mp4"
+    # The original is sealed (issue 15) and no clean copy was made: nothing to download.
+    assert data["original_media_url"] is None and data["public_file_url"] is None
+    assert data["metadata_found"] is None and data["original_unchanged"] is None
     assert data["tags_info"] == [{"title": "floods", "url": "/search?t=floods"}]
     assert data["categories_info"][0]["title"] == "Climate"
     assert [m["friendly_token"] for m in data["related_media"]] == [related.friendly_token]
@@ -271,15 +287,26 @@ def test_detail_shape(journalist):
 def test_detail_encodings_and_hls(journalist):
     media = MediaFactory(user=journalist)
     profile = EncodeProfile.objects.get(resolution=240, codec="h264")
+    run = f"encoded/{media.uid.hex}/hls/run1"
+    # Each rendition's playlist in its Encoding row, as the encoder records it: hls_info is
+    # answered from these rows (the master below is what a player reads).
     enc = Encoding.objects.create(
         media=media,
         profile=profile,
         status="success",
         progress=100,
         size=2_000_000,
-        media_file="encoded/x/240.mp4",
+        media_file=f"{run}/240/index.m3u8",
     )
-    master = f"encoded/{media.uid.hex}/hls/run1/master.m3u8"
+    Encoding.objects.create(
+        media=media,
+        profile=EncodeProfile.objects.get(resolution=360, codec="h264"),
+        status="success",
+        progress=100,
+        size=3_000_000,
+        media_file=f"{run}/360/index.m3u8",
+    )
+    master = f"{run}/master.m3u8"
     default_storage.save(
         master,
         ContentFile(
@@ -294,7 +321,7 @@ def test_detail_encodings_and_hls(journalist):
     data = APIClient().get(f"/api/v1/media/{media.friendly_token}").json()
     assert data["encodings_info"]["240"]["h264"] == {
         "title": profile.name,
-        "url": "/media/encoded/x/240.mp4",
+        "url": f"/media/{run}/240/index.m3u8",
         "progress": 100,
         "size": "2.0MB",
         "encoding_id": enc.pk,
@@ -450,13 +477,16 @@ def test_detail_query_count_is_constant(extra, journalist, django_assert_num_que
         media.tags.add(tag)
         media.categories.add(Category.objects.create(title=f"c{i}"))
         MediaFactory(user=UserFactory(is_verified_journalist=True)).tags.add(tag)
+        Correction.objects.create(media=media, kind="update", text=f"u{i}", created_by=journalist)
     for profile in EncodeProfile.objects.filter(resolution__isnull=False)[:extra]:
         Encoding.objects.create(media=media, profile=profile, status="success")
     client = APIClient()
-    # media, encode profiles, tags, categories, encodings, related media.
-    with django_assert_num_queries(6):
+    # media, encode profiles, tags, categories, encodings, related media (the ids of its four
+    # bounded groups, then their rows), corrections.
+    with django_assert_num_queries(8):
         data = client.get(f"/api/v1/media/{media.friendly_token}").json()
     assert len(data["related_media"]) == extra and len(data["tags_info"]) == extra
+    assert len(data["corrections"]) == extra
 
 
 def test_the_encoding_failure_reason_is_for_the_owner_and_editors_only(user, editor):

@@ -24,6 +24,7 @@ SEARCH_FIELDS = {
     "preview_url",
     "categories_info",
     "author_verified",
+    "snippet",  # issue 17: the description's best passage, HTML with <mark>
 }
 
 
@@ -39,7 +40,8 @@ def test_search_shape_and_parameters():
     flood.tags.add(Tag.objects.create(title="floods"))
     budget.categories.add(Category.objects.create(title="Economy"))
     page = _search("q=valley")
-    assert set(page) == {"count", "next", "previous", "results"}
+    # MediaCMS's page, plus "did you mean" (issue 17; null when it has nothing to offer).
+    assert set(page) == {"count", "next", "previous", "results", "suggestion"}
     assert [m["friendly_token"] for m in page["results"]] == [flood.friendly_token]
     assert set(page["results"][0]) == SEARCH_FIELDS
     assert _search("q=river")["count"] == 1  # the description counts too

@@ -9,7 +9,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from rest_framework.test import APIClient
 
-from media_app.models import Media, PlaylistMedia
+from media_app.models import EncodeProfile, Encoding, Media, PlaylistMedia
 from media_app.services import signing
 from tests.conftest import client_for
 from tests.factories import MediaFactory, PlaylistFactory, UserFactory
@@ -51,6 +51,14 @@ def _media_with_files(**kwargs) -> Media:
         sprites=f"{enc}/sprites.jpg",
         sprites_vtt=f"{enc}/sprites.vtt",
         preview=f"{enc}/preview.webp",
+    )
+    # The rendition's row, as the encoder records it (hls_info is answered from it).
+    Encoding.objects.create(
+        media=media,
+        profile=EncodeProfile.objects.get(resolution=240, codec="h264"),
+        status="success",
+        progress=100,
+        media_file=f"{hls}/240/index.m3u8",
     )
     media.refresh_from_db()
     return media
@@ -105,11 +113,19 @@ def test_media_anyone_may_open_keep_plain_links_for_everyone(owner, editor, stat
     """Reviewed unlisted media are visible to anyone who has their link (the selectors' rule),
     so their files are too: plain links, which nginx's cacheable public path serves."""
     media = _media_with_files(user=owner, state=state, is_reviewed=True)
+    # The original is sealed (issue 15): anyone but its owner and editors downloads the clean
+    # copy, by a plain link too.
+    public = f"encoded/{media.uid.hex}/download/{media.uid.hex}.mp4"
+    Media.objects.filter(pk=media.pk).update(public_file=public)
     for viewer in (None, owner, editor):
         data = client_for(viewer).get(f"/api/v1/media/{media.friendly_token}").json()
         links = _file_links(data)
         assert all(link.startswith(f"/media/encoded/{media.uid.hex}/") for link in links[:5])
-        assert links[5] == f"/media/{media.media_file.name}"
+        if viewer is None:
+            assert links[5] == f"/media/{public}"
+        else:  # the sealed original: a signed link for its owner and editors
+            assert links[5].startswith("/media/s/")
+            assert links[5].endswith(f"/{media.media_file.name}")
 
 
 def test_the_signed_links_play_through_the_media_view_with_no_session(owner):

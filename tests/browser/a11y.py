@@ -10,13 +10,23 @@ page before the walk, so a control the Tab key never reaches is reported by name
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 _MARK_CONTROLS = """() => {
+  // The content of a closed <details> (all but its summary) is not rendered: not a Tab stop.
+  const inClosedDetails = (el) => {
+    const closed = 'details:not([open])';
+    for (let d = el.closest(closed); d; d = d.parentElement?.closest(closed)) {
+      const summary = d.querySelector(':scope > summary');
+      if (!summary || !summary.contains(el)) return true;
+    }
+    return false;
+  };
   const all = [...document.querySelectorAll(
     'a[href], button, input, select, textarea, video[controls], [tabindex]')];
   const controls = all.filter((el) => !el.disabled && el.tabIndex >= 0
     && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden'
-    && !el.closest('[inert], [aria-hidden="true"]'));
+    && !el.closest('[inert], [aria-hidden="true"]') && !inClosedDetails(el));
   return controls.map((el, i) => {
     el.setAttribute('data-a11y-control', String(i));
     return el.outerHTML.slice(0, 100);
@@ -116,3 +126,35 @@ def assert_keyboard_accessible(page, *, must_reach: list[str]) -> Walk:
     missing = [name for name in must_reach if name not in walk.names()]
     assert not missing, f"not reached by Tab: {missing}; reached: {walk.names()}"
     return walk
+
+
+# --- axe-core (Deque's rules engine, frontend devDependency) --------------------------------
+
+AXE_SCRIPT = Path(__file__).resolve().parents[2] / "frontend" / "node_modules" / "axe-core"
+AXE_SCRIPT = AXE_SCRIPT / "axe.min.js"
+
+
+def axe_violations(page, *, impacts=("serious", "critical")) -> list[dict]:
+    """axe-core's violations of the rendered page (WCAG 2.x A/AA rules and best practices) whose
+    impact is one of ``impacts``: ``{id, impact, help, nodes: [html...]}``. axe runs through
+    the DevTools protocol (``page.evaluate``), which the site's CSP does not restrict."""
+    if not AXE_SCRIPT.exists():
+        raise AssertionError(f"{AXE_SCRIPT} is missing: run `make frontend` (npm ci)")
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE_SCRIPT.read_text())
+    found = page.evaluate(
+        """async () => {
+          const r = await window.axe.run(document, {resultTypes: ['violations']});
+          return r.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.map((n) => n.html.slice(0, 160))}));
+        }"""
+    )
+    return [v for v in found if v["impact"] in impacts]
+
+
+def assert_axe_clean(page) -> None:
+    """No serious or critical axe-core violation on the page as it is now."""
+    bad = axe_violations(page)
+    assert not bad, "axe: " + "; ".join(
+        f"{v['id']} ({v['impact']}): {v['help']} {v['nodes']}" for v in bad
+    )

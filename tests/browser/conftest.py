@@ -15,6 +15,11 @@ from django.test.testcases import _MediaFilesHandler
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(settings.BASE_DIR) / "artifacts" / "browser"
+# Full-page screenshots of every page, light and dark, saved on each run so a person can look
+# (tests/browser/test_pages_a11y.py); .ci/run prints the folder at the end.
+SCREENSHOTS = Path(
+    os.environ.get("OPENPRESS_SCREENSHOTS") or Path(settings.BASE_DIR) / "var" / "screenshots"
+)
 # Playwright's sync API keeps an event loop in this thread, which makes Django refuse ORM calls
 # from the test body; they are plain synchronous calls, so this documented opt-out is safe here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -151,6 +156,14 @@ def clip(tmp_path_factory) -> Path:
 def not_media(tmp_path) -> Path:
     path = tmp_path / "notes.mp4"
     path.write_text("these are meeting notes, not a video\n" * 20)
+    return path
+
+
+def save_screenshot(page, name: str) -> Path:
+    """A full-page PNG of ``page`` as ``<SCREENSHOTS>/<name>.png`` (``name`` may hold a folder)."""
+    path = SCREENSHOTS / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
     return path
 
 

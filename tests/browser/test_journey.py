@@ -164,11 +164,11 @@ def test_sign_up_get_verified_upload_encode_watch_and_comment(
         me,
         must_reach=[
             "Skip to content",
-            "street-interview",  # the video's own controls
+            "Play",  # the player's own control bar (the video has no native controls)
             "Seek",
             "Keyboard shortcuts",
-            "Like (0)",
-            "Dislike (0)",
+            "Like, 0",
+            "Dislike, 0",
             "Report",
             "Save to playlist",
             "Add a comment",

@@ -38,7 +38,18 @@ def _compose_env(service: dict) -> dict[str, tuple[str, str]]:
     out = {}
     for name, value in (service.get("environment") or {}).items():
         required = [m for m in KNOB.finditer(str(value)) if m["op"] == "?"]
-        out[name] = ("secret", name) if required else ("value", resolve(str(value)))
+        # A secret the operator may leave out (the Content Credentials signer: then the encoder
+        # says why it does not start): ${NAME:-} in compose, a key of the Secret in Kubernetes.
+        optional = KNOB.fullmatch(str(value))
+        optional_secret = (
+            optional is not None
+            and optional["name"] == name
+            and optional["op"] == "-"
+            and not optional["arg"]
+            and config.BY_NAME[name].secret
+        )
+        secret = required or optional_secret
+        out[name] = ("secret", name) if secret else ("value", resolve(str(value)))
     return out
 
 

@@ -18,7 +18,10 @@ import yaml
 from openpress import config
 from openpress.deployment import kubernetes, topology
 from tests.deploy.conftest import ROOT, Build, containers, run, tool
-from tests.docker.test_nginx_forwarded import NGINX, NGINX_DIR, Recorder, _free_port, _replace, get
+from tests.docker.servers import NGINX, NGINX_DIR
+from tests.docker.servers import free_port as _free_port
+from tests.docker.servers import replace as _replace
+from tests.docker.test_nginx_forwarded import Recorder, get
 
 APP = ("web", "api", "celery-short", "celery-long", "celery-beat")
 S3_NAMES = [e.name for e in topology.S3_ENV]

@@ -17,6 +17,9 @@ from openpress.deployment import kubernetes
 from tests.deploy.conftest import ROOT, run, tool
 
 SECRET_VARS = {v.name for v in config.VARIABLES if v.secret} | {"POSTGRES_PASSWORD"}
+# Secrets an operator may leave empty (the encoder then refuses to start and says why, unless
+# C2PA_ALLOW_UNSIGNED): the newsroom's Content Credentials signer.
+OPTIONAL_SECRETS = {"C2PA_SIGNING_CERT", "C2PA_SIGNING_KEY"}
 
 
 def tracked(*paths: str) -> list[str]:
@@ -85,7 +88,10 @@ def test_no_committed_manifest_or_compose_file_holds_a_secret_value():
                     assert literal.split("=", 1)[0] not in SECRET_VARS, (path, literal)
             for service in (doc.get("services") or {}).values():
                 for name, value in (service.get("environment") or {}).items():
-                    if name in SECRET_VARS:
+                    if name in OPTIONAL_SECRETS:
+                        # Left out, the encoder says why it does not start: no value written.
+                        assert value == f"${{{name}:-}}", (path, name)
+                    elif name in SECRET_VARS:
                         # Only an interpolation that fails when the variable is missing.
                         assert ":?" in value and "${" in value, (path, name)
 
@@ -111,7 +117,10 @@ def test_the_documented_command_writes_random_private_secrets_once(tmp_path):
         "MEDIA_LINK_SECRET",
         "REDIS_PASSWORD",
         "REDIS_ADMIN_PASSWORD",
+        *OPTIONAL_SECRETS,
     }
+    # The signing chain is the newsroom's own: never made up, empty until given.
+    assert values["C2PA_SIGNING_CERT"] == values["C2PA_SIGNING_KEY"] == ""
     assert len(values["SECRET_KEY"]) == 96
     # Safe for nginx's configuration, as the app and nginx's start.sh demand.
     assert re.fullmatch(r"[0-9a-f]{64}", values["MEDIA_LINK_SECRET"])
@@ -143,11 +152,14 @@ def test_a_secret_added_by_a_newer_release_is_appended_to_a_kept_file(tmp_path):
         [str(scripts / "deploy-secrets.sh"), "dev"], capture_output=True, text=True, check=False
     )
     assert proc.returncode == 0, proc.stderr
-    assert "added: MEDIA_LINK_SECRET REDIS_PASSWORD REDIS_ADMIN_PASSWORD" in proc.stdout
+    assert (
+        "added: MEDIA_LINK_SECRET REDIS_PASSWORD REDIS_ADMIN_PASSWORD C2PA_SIGNING_CERT "
+        "C2PA_SIGNING_KEY" in proc.stdout
+    )
     assert "=" not in proc.stdout
     lines = secrets_env.read_text().splitlines()
     assert lines[:3] == old.splitlines()
-    assert len(lines) == 6 and re.fullmatch(r"MEDIA_LINK_SECRET=[0-9a-f]{64}", lines[3])
+    assert len(lines) == 8 and re.fullmatch(r"MEDIA_LINK_SECRET=[0-9a-f]{64}", lines[3])
     assert re.fullmatch(r"REDIS_PASSWORD=[0-9a-f]{48}", lines[4])
     assert re.fullmatch(r"REDIS_ADMIN_PASSWORD=[0-9a-f]{48}", lines[5])
     again = subprocess.run(
@@ -169,6 +181,7 @@ def test_dev_gets_the_database_pair_its_postgres_statefulset_reads(tmp_path):
         "MEDIA_LINK_SECRET",
         "REDIS_PASSWORD",
         "REDIS_ADMIN_PASSWORD",
+        *OPTIONAL_SECRETS,
     }
     assert len(values["POSTGRES_PASSWORD"]) == 48
     assert values["DATABASE_URL"] == (
@@ -219,3 +232,29 @@ def test_apply_creates_the_secret_the_overlays_name_from_the_file(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "kept" in proc.stdout and "data" not in proc.stdout  # no value on the terminal
     assert yaml.safe_load(applied.read_text()) == secret
+
+
+def test_the_signing_chain_and_key_are_written_from_their_files_as_base64(tmp_path):
+    """C2PA_SIGNING_CERT_FILE and C2PA_SIGNING_KEY_FILE (both or neither) become one-line
+    ``base64:`` values that the app reads back as the PEM files (media_app/provenance.py)."""
+    from media_app.provenance import _pem
+
+    script = _script_copy(tmp_path, "prod")
+    chain, key = tmp_path / "chain.pem", tmp_path / "key.pem"
+    chain.write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    key.write_text("-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n")
+    env = {**os.environ, "C2PA_SIGNING_CERT_FILE": str(chain), "C2PA_SIGNING_KEY_FILE": str(key)}
+    proc = subprocess.run([script, "prod"], capture_output=True, text=True, env=env, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "MII" not in proc.stdout  # names only, never a value
+    text = (tmp_path / "deploy/overlays/prod/secrets.env").read_text()
+    values = dict(line.split("=", 1) for line in text.splitlines())
+    assert _pem(values["C2PA_SIGNING_CERT"], "chain") == chain.read_bytes()
+    assert _pem(values["C2PA_SIGNING_KEY"], "key") == key.read_bytes()
+    assert text.count("C2PA_SIGNING_KEY=") == 1  # replaced, not added twice
+    only_one = {**os.environ, "C2PA_SIGNING_CERT_FILE": str(chain)}
+    proc = subprocess.run([script, "prod"], capture_output=True, text=True, env=only_one)
+    assert proc.returncode == 64 and "both" in proc.stderr
+    not_pem = {**env, "C2PA_SIGNING_KEY_FILE": str(tmp_path / "missing.pem")}
+    proc = subprocess.run([script, "prod"], capture_output=True, text=True, env=not_pem)
+    assert proc.returncode == 66 and "not a readable PEM" in proc.stderr

@@ -15,37 +15,16 @@ from __future__ import annotations
 
 import http.client
 import http.server
-import os
-import shutil
-import socket
-import subprocess
 import threading
-import time
-from pathlib import Path
 
 import pytest
 
-NGINX = shutil.which("nginx") or next(
-    (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None
-)
+from tests.docker import servers
+from tests.docker.servers import NGINX
+
 pytestmark = pytest.mark.skipif(
     NGINX is None, reason="nginx is not installed (CI installs it: .ci/run)"
 )
-
-ROOT = Path(__file__).resolve().parents[2]
-NGINX_DIR = ROOT / "docker" / "nginx"
-KEY = "0123456789abcdef" * 4
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _replace(text: str, old: str, new: str) -> str:
-    assert old in text, f"{old!r} is no longer in the nginx configuration: update this test"
-    return text.replace(old, new)
 
 
 class Recorder(http.server.ThreadingHTTPServer):
@@ -88,85 +67,20 @@ def recorder():
 
 @pytest.fixture
 def start_nginx(tmp_path, recorder):
-    procs: list[subprocess.Popen] = []
+    procs = []
 
     def start(trusted_ranges: str) -> int:
-        work = tmp_path / f"nginx{len(procs)}"
-        snippets = work / "openpress"
-        snippets.mkdir(parents=True)
-        rendered = work / "default.conf"
-        subprocess.run(
-            [
-                "sh",
-                str(NGINX_DIR / "start.sh"),
-                "--render",
-                str(NGINX_DIR / "openpress.conf.template"),
-                str(rendered),
-            ],
-            env={
-                "PATH": os.environ["PATH"],
-                "MEDIA_LINK_SECRET": KEY,
-                "TRUSTED_PROXY_RANGES": trusted_ranges,
-            },
-            check=True,
-            timeout=30,
-        )
-        port, app = _free_port(), recorder.server_address[1]
-        conf = rendered.read_text()
-        for old, new in (
-            ("server web:9000;", f"server 127.0.0.1:{app};"),
-            ("server api:9000;", f"server 127.0.0.1:{app};"),
-            ("listen 8080 default_server;", f"listen 127.0.0.1:{port} default_server;"),
-            ("/var/cache/nginx/", f"{work}/cache/"),
-            ("/usr/share/openpress/static/", f"{work}/static/"),
-            ("/data/media/", f"{work}/media/"),
-            ("/etc/nginx/openpress/", f"{snippets}/"),
-        ):
-            conf = _replace(conf, old, new)
-        rendered.write_text(conf)
-        for snippet in (NGINX_DIR / "snippets").glob("*.conf"):
-            text = snippet.read_text().replace("/etc/nginx/openpress/", f"{snippets}/")
-            (snippets / snippet.name).write_text(text.replace("/data/media/", f"{work}/media/"))
-        (work / "cache").mkdir()
-        # The image's own main configuration, its writable folders pointed at ours.
-        main = (NGINX_DIR / "nginx.conf").read_text()
-        for old, new in (
-            ("pid /run/nginx.pid;", f"pid {work}/nginx.pid;"),
-            ("/var/cache/nginx/", f"{work}/cache/"),
-            ("include /etc/nginx/conf.d/*.conf;", f"include {rendered};"),
-            ("access_log /dev/stdout;", "access_log off;"),
-        ):
-            main = _replace(main, old, new)
-        if os.geteuid() == 0:  # as root, workers would switch to "nobody"
-            main = "user root;\n" + main
-        (work / "nginx.conf").write_text(main)
-        checked = subprocess.run(
-            [NGINX, "-t", "-p", str(work), "-c", str(work / "nginx.conf")],
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-        assert checked.returncode == 0, checked.stderr
-        proc = subprocess.Popen(
-            [NGINX, "-p", str(work), "-c", str(work / "nginx.conf"), "-g", "daemon off;"],
-            stderr=subprocess.PIPE,
+        proc, port = servers.start_nginx(
+            tmp_path / f"nginx{len(procs)}",
+            upstream_port=recorder.server_address[1],
+            trusted_ranges=trusted_ranges,
         )
         procs.append(proc)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if get(port, "/nginx-health")[0] == 200:
-                    return port
-            except OSError:
-                pass
-            assert proc.poll() is None, proc.stderr.read().decode()
-            assert time.monotonic() < deadline, "nginx did not answer within 20 s"
-            time.sleep(0.05)
+        return port
 
     yield start
     for proc in procs:
-        proc.terminate()
-        proc.wait(timeout=20)
+        servers.stop(proc)
 
 
 def get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:

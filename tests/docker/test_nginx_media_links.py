@@ -375,3 +375,49 @@ def test_public_media_stay_unsigned_and_cacheable_by_anyone_in_s3_mode(s3_media,
     status, headers, data = served.fetch(segment)
     assert (status, data) == (200, SEGMENT)
     assert headers["Cache-Control"] == "public"
+
+
+# Content Credentials of HLS renditions (issue 15, docs/provenance.md): the rendition playlist
+# announces the detached manifest beside it; the master does not.
+C2PA_LINK = '<manifest.c2pa>; rel="c2pa-manifest"'
+
+
+def _with_sidecar(media: Media) -> str:
+    folder = media.hls_file.rsplit("/", 1)[0] + "/240"
+    default_storage.save(f"{folder}/manifest.c2pa", ContentFile(b"c2pa manifest store"))
+    return folder
+
+
+@pytest.mark.filesystem
+def test_rendition_playlists_announce_their_c2pa_manifest(nginx):
+    public = _hls_media()
+    folder = _with_sidecar(public)
+    status, headers, _ = nginx.get(f"/media/{folder}/index.m3u8")
+    assert status == 200 and headers["Link"] == C2PA_LINK
+    assert "Link" not in nginx.get(f"/media/{public.hls_file}")[1]
+    status, headers, body = nginx.get(f"/media/{folder}/manifest.c2pa")
+    assert (status, body) == (200, b"c2pa manifest store")
+    assert headers["Content-Type"] == "application/c2pa"
+
+    # A signed link (private media): the same header, the manifest reached relatively.
+    owner = UserFactory()
+    private = _hls_media(user=owner, state=Media.State.PRIVATE)
+    _with_sidecar(private)
+    master = client_for(owner).get(f"/api/v1/media/{private.friendly_token}").json()
+    variant = urllib.parse.urljoin(master["hls_info"]["master_file"], "240/index.m3u8")
+    status, headers, _ = nginx.get(variant)
+    assert status == 200 and headers["Link"] == C2PA_LINK
+    sidecar = urllib.parse.urljoin(variant, "manifest.c2pa")
+    assert nginx.get(sidecar)[0] == 200
+
+
+def test_rendition_playlists_announce_their_c2pa_manifest_in_s3_mode(s3_media, nginx):
+    public = _hls_media()
+    folder = _with_sidecar(public)
+    status, headers, _ = nginx.get(f"/stream/{folder}/index.m3u8")
+    assert status == 200
+    link = headers["Link"]
+    assert link.endswith('>; rel="c2pa-manifest"') and "manifest.c2pa" in link
+    status, _, data = served.fetch(link[1 : link.index(">")])
+    assert (status, data) == (200, b"c2pa manifest store")
+    assert "Link" not in nginx.get(f"/stream/{public.hls_file}")[1]

@@ -68,6 +68,18 @@ def test_reencode_command(queued, django_capture_on_commit_callbacks):
         call_command("reencode", "nope")
 
 
+def test_reencode_without_public_copy_takes_media_encoded_before_source_protection(
+    queued, django_capture_on_commit_callbacks
+):
+    before = MediaFactory(encoding_status="success", public_file="")
+    MediaFactory(encoding_status="success", public_file="encoded/x/download/x.mp4")
+    MediaFactory(encoding_status="fail", public_file="")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("reencode", "--without-public-copy")
+    assert queued() == [before.pk]
+    assert Media.objects.get(pk=before.pk).encoding_status == "pending"
+
+
 def test_stuck_encodings_are_requeued_then_failed(queued, django_capture_on_commit_callbacks):
     long_ago = timezone.now() - timedelta(hours=7)
     fresh = MediaFactory(encoding_status="running", encoding_attempts=1)

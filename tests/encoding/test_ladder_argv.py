@@ -88,3 +88,72 @@ def test_the_cascade_gives_every_rendition_its_size(tmp_path):
         )["streams"][0]
         assert (info["width"], info["height"]) == (rung.width, rung.height)
         assert int(info["nb_read_frames"]) == 30
+
+
+def _carries_clean_output(argv: list[str]) -> bool:
+    """``CLEAN_OUTPUT`` (no metadata, chapters, data or subtitle streams, bitexact muxer) sits
+    in ``argv`` as one run, before the output's ``-f``."""
+    clean = list(ffmpeg.CLEAN_OUTPUT)
+    for at in range(len(argv) - len(clean) + 1):
+        if argv[at : at + len(clean)] == clean:
+            return "-f" in argv[at + len(clean) :]
+    return False
+
+
+def test_every_output_the_public_fetches_is_written_without_metadata():
+    """Source protection (issue 15): an upload's tags (location, artist, comment, device) never
+    reach a rendition, an HLS init segment, a still, the sprites or the preview."""
+    rungs = _rungs()
+    argvs = {
+        "ladder": ffmpeg.ladder_hls_argv(
+            src="in.mp4", out_dir="out", rungs=rungs, fps=Fraction(30), with_audio=True, opts=OPTS
+        ),
+        "audio_hls": ffmpeg.audio_hls_argv(src="in.m4a", out_dir="out", opts=OPTS),
+        "chunk": ffmpeg.chunk_encode_argv(
+            src="c.mp4", outputs=["a.mp4"], rungs=rungs[:1], fps=Fraction(30), opts=OPTS
+        ),
+        "audio": ffmpeg.audio_encode_argv(src="in.mp4", dst="a.mp4", audio_kbps=128),
+        "concat": ffmpeg.concat_argv(list_file="l.txt", dst="v.mp4"),
+        "package": ffmpeg.package_argv(
+            videos=["v.mp4"], audio="a.mp4", rungs=rungs[:1], out_dir="out", segment_seconds=4
+        ),
+        "frame": ffmpeg.frame_argv(src="in.mp4", dst="p.jpg", at=1.0, max_width=1280),
+        "sprites": ffmpeg.sprites_argv(
+            src="in.mp4", dst="s.jpg", interval=1.0, columns=2, rows=2, tile_w=160, tile_h=90
+        ),
+        "preview": ffmpeg.preview_argv(src="in.mp4", dst="p.webp", start=0, seconds=3, height=180),
+    }
+    for name, argv in argvs.items():
+        assert _carries_clean_output(argv), name
+    assert {"-map_metadata", "-map_chapters", "-dn", "-sn", "+bitexact"} <= set(ffmpeg.CLEAN_OUTPUT)
+
+
+def test_hls_init_segments_carry_none_of_the_uploads_tags(tmp_path):
+    """Run for real: a clip tagged as a phone tags it, through the ladder's HLS muxer."""
+    from tests.encoding.clips import ffmpeg as run_ffmpeg
+
+    clip = make_clip(tmp_path / "clip.mp4", size="320x240", seconds=2)
+    tagged = tmp_path / "tagged.mp4"
+    run_ffmpeg(
+        "-i", str(clip), "-c", "copy",
+        "-metadata", "location=+48.8584+002.2945/",
+        "-metadata", "artist=Ottilie Quellmann",
+        "-metadata", "comment=whistle-7731",
+        "-movflags", "use_metadata_tags",
+        str(tagged),
+    )  # fmt: skip
+    out = tmp_path / "hls"
+    rungs = ffmpeg.plan_ladder(width=320, height=240, profiles=PROFILES)
+    argv = ffmpeg.ladder_hls_argv(
+        src=str(tagged), out_dir=str(out), rungs=rungs, fps=Fraction(30), with_audio=True,
+        opts=OPTS,
+    )  # fmt: skip
+    subprocess.run(argv, check=True, capture_output=True)
+    written = [p for p in out.rglob("*") if p.is_file()]
+    assert any(p.name.startswith("init") for p in written)
+    for path in written:
+        data = path.read_bytes()
+        # ("Lavf" and its version, ffmpeg's own name, may stay: the HLS muxer of ffmpeg 5.1 does
+        # not hand bitexact on to the MP4 muxer of its init segments.)
+        for needle in (b"48.8584", b"Ottilie", b"whistle-7731", b"+002.2945"):
+            assert needle not in data, (needle, path.name)

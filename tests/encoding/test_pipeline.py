@@ -78,6 +78,7 @@ def test_running_the_pipeline_twice_gives_the_same_result_and_no_leftovers(small
     base = f"encoded/{media.uid.hex}"
     assert children(f"{base}/hls") == [media.hls_file.split("/")[3]]
     assert children(base) == [
+        "download",  # the clean public copy (source protection, docs/provenance.md)
         "hls",
         "poster.jpg",
         "preview.webp",

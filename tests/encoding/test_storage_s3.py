@@ -62,11 +62,15 @@ def assert_published_in_order(client, bucket: str, master_key: str) -> dict:
     run = master_key.rsplit("/", 1)[0]
     stored = objects(client, bucket, run + "/")
     named = ladder(client, bucket, master_key)
-    expected = {master_key} | {k for keys in named.values() for k in keys}
+    # Each rendition's Content Credentials, signed at the end of the encode (after the master):
+    # manifest.c2pa beside its playlist (docs/provenance.md).
+    sidecars = {f"{k.rsplit('/', 1)[0]}/manifest.c2pa" for k in named if k != master_key}
+    expected = {master_key} | {k for keys in named.values() for k in keys} | sidecars
     assert set(stored) == expected  # complete, and nothing else (no ffmpeg-master, no temp)
     for playlist, keys in named.items():
         assert stored[playlist] >= max(stored[k] for k in keys), f"{playlist} before its files"
-    assert stored[master_key] == max(stored.values()), "the master is not the last object"
+    ladder_times = [t for k, t in stored.items() if k not in sidecars]
+    assert stored[master_key] == max(ladder_times), "the master is not the last object"
     return stored
 
 
@@ -98,9 +102,10 @@ def test_an_encode_reads_the_original_from_the_bucket_and_publishes_there(
     assert (video["width"], video["height"]) == (640, 360)
     # Stills went to the bucket too; nothing was written under MEDIA_ROOT, scratch is empty.
     everything = objects(client, s3_bucket, f"encoded/{media.uid.hex}/")
-    for field in ("poster", "thumbnail", "sprites", "sprites_vtt", "preview"):
+    # ... and the clean download copy (source protection, docs/provenance.md section 1).
+    for field in ("poster", "thumbnail", "sprites", "sprites_vtt", "preview", "public_file"):
         assert getattr(media, field).name in everything, field
-    assert len(everything) == len(stored) + 5
+    assert len(everything) == len(stored) + 6
     assert not Path(settings.MEDIA_ROOT, "encoded").exists()
     assert list(scratch.iterdir()) == []
 

@@ -100,8 +100,9 @@ def test_worker_killed_mid_encode_then_another_worker_finishes(tmp_path):
     for v in master.variants:
         folder, playlist = playlist_of(run, v.uri)
         assert playlist.ended and playlist.duration == pytest.approx(12, abs=0.1)
+        # manifest.c2pa: the rendition's Content Credentials (docs/provenance.md).
         assert children(folder) == sorted(
-            [playlist.init, "index.m3u8", *(s for s, _ in playlist.segments)]
+            [playlist.init, "index.m3u8", "manifest.c2pa", *(s for s, _ in playlist.segments)]
         )
     assert children(hls_root) == [media.encoding_run]
     leftovers = stored(posixpath.dirname(hls_root))

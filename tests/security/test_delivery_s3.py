@@ -21,7 +21,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from media_app import delivery, storage
-from media_app.models import Media
+from media_app.models import EncodeProfile, Encoding, Media
 from media_app.services import signing
 from tests.conftest import client_for
 from tests.factories import MediaFactory, UserFactory
@@ -84,6 +84,14 @@ def make_media(s3_media, s3_bucket, clip):
             sprites=storage.still_name(uid, "sprites.jpg"),
             sprites_vtt=storage.still_name(uid, "sprites.vtt"),
             preview=storage.still_name(uid, "preview.webp"),
+        )
+        # The rendition's row, as the encoder records it (hls_info is answered from it).
+        Encoding.objects.create(
+            media=media,
+            profile=EncodeProfile.objects.get(resolution=240, codec="h264"),
+            status="success",
+            progress=100,
+            media_file=f"{hls}/240/index.m3u8",
         )
         media.refresh_from_db()
         return media, objects
@@ -470,7 +478,7 @@ def test_a_playlist_uri_outside_the_media_folder_is_not_presigned(s3_media):
 @pytest.mark.filesystem
 def test_filesystem_mode_keeps_its_links(settings):
     """No bucket: the serializers hand out today's /media/ links, untouched by delivery."""
-    from media_app.api.serializers import file_url
+    from media_app.api.serializers.media import file_url
 
     media = MediaFactory(state=Media.State.PRIVATE)
     name = storage.still_name(media.uid.hex, "poster.jpg")

@@ -1,11 +1,14 @@
 """Finding 6: originals carry their metadata (GPS, device serials, a PDF's author) to whoever
 fetches them, and ``allow_download`` was ignored.
 
-The rule (media_app/selectors/media.py ``original_allowed``): the original is served to its
-owner and to editors always; to anyone else only when the owner allows downloads and the media is
-visible to them. It is checked here everywhere an original leaves the server: the detail answer
-(``original_media_url`` and the "0-original" fallback), Django's own media view
-(``SERVE_MEDIA_FILES``), and nginx's ``auth_request`` gate with a real nginx binary.
+The rule (media_app/selectors/media.py ``original_allowed``), changed on purpose by issue 15
+(source protection): the original is sealed, served to its owner and to editors; to anyone else
+only when its owner confirmed publishing it unchanged, and then when downloads are allowed and
+the media is visible to them. Everyone else downloads the clean copy (``public_file``) by the
+download rule (``download_allowed``): downloads allowed and the media visible. It is checked
+here everywhere an original leaves the server: the detail answer (``original_media_url`` and the
+"0-original" fallback), Django's own media view (``SERVE_MEDIA_FILES``), and nginx's
+``auth_request`` gate with a real nginx binary.
 """
 
 from __future__ import annotations
@@ -27,15 +30,18 @@ from tests.docker.test_nginx_media_links import NGINX, nginx  # noqa: F401 (the 
 from tests.factories import MediaFactory, UserFactory
 
 ORIGINAL = b"\x00\x00\x00\x18ftypisom GPS 48.8584,2.2945 serial SN-0042" * 8
+PUBLIC = b"\x00\x00\x00\x18ftypisom clean copy" * 8
 STATES = (Media.State.PUBLIC, Media.State.UNLISTED, Media.State.PRIVATE)
 VIEWERS = ("anonymous", "stranger", "owner", "editor")
 # The URL forms and nginx gate of filesystem mode; S3 mode: tests/security/test_delivery_s3.py.
 pytestmark = pytest.mark.filesystem
 
 
-def _media(*, state: str, allow_download: bool, **kwargs) -> Media:
+def _media(*, state: str, allow_download: bool, confirmed: bool = False, **kwargs) -> Media:
     """A reviewed, encoded media whose original is on disk, named as the upload service names it,
-    with a poster in its encoded folder."""
+    with a poster and its clean public copy in its encoded folder."""
+    from django.utils import timezone
+
     media = MediaFactory(
         state=state, requested_state=state, allow_download=allow_download, **kwargs
     )
@@ -43,7 +49,13 @@ def _media(*, state: str, allow_download: bool, **kwargs) -> Media:
     original = f"original/{uid[:2]}/{uid}.mp4"
     default_storage.save(original, ContentFile(ORIGINAL))
     poster = default_storage.save(f"encoded/{uid}/poster.jpg", ContentFile(b"\xff\xd8\xff jpg"))
-    Media.objects.filter(pk=media.pk).update(media_file=original, poster=poster)
+    public = default_storage.save(f"encoded/{uid}/download/{uid}.mp4", ContentFile(PUBLIC))
+    Media.objects.filter(pk=media.pk).update(
+        media_file=original,
+        poster=poster,
+        public_file=public,
+        original_unchanged_confirmed_at=timezone.now() if confirmed else None,
+    )
     media.refresh_from_db()
     return media
 
@@ -56,15 +68,18 @@ def _viewer(kind: str, media: Media):
     return UserFactory(is_editor=kind == "editor")
 
 
-def _expected(*, state: str, allow_download: bool, viewer: str) -> tuple[bool, bool]:
-    """(sees the media, may fetch its original)."""
+def _expected(
+    *, state: str, allow_download: bool, viewer: str, confirmed: bool = False
+) -> tuple[bool, bool, bool]:
+    """(sees the media, may fetch its original, may download its clean copy)."""
     if viewer in ("owner", "editor"):
-        return True, True
+        return True, True, True
     visible = state != Media.State.PRIVATE
-    return visible, visible and allow_download
+    downloads = visible and allow_download
+    return visible, downloads and confirmed, downloads
 
 
-CASES = list(itertools.product(STATES, (True, False), VIEWERS))
+CASES = list(itertools.product(STATES, (True, False), VIEWERS, (False, True)))
 
 
 def _session(user) -> Client:
@@ -75,11 +90,15 @@ def _session(user) -> Client:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("state", "allow_download", "viewer"), CASES)
-def test_detail_and_django_media_view_honour_allow_download(state, allow_download, viewer):
-    media = _media(state=state, allow_download=allow_download)
+@pytest.mark.parametrize(("state", "allow_download", "viewer", "confirmed"), CASES)
+def test_detail_and_django_media_view_honour_allow_download(
+    state, allow_download, viewer, confirmed
+):
+    media = _media(state=state, allow_download=allow_download, confirmed=confirmed)
     user = _viewer(viewer, media)
-    sees, fetches = _expected(state=state, allow_download=allow_download, viewer=viewer)
+    sees, fetches, downloads = _expected(
+        state=state, allow_download=allow_download, viewer=viewer, confirmed=confirmed
+    )
 
     response = client_for(user).get(f"/api/v1/media/{media.friendly_token}")
     assert response.status_code == (200 if sees else 404)
@@ -94,9 +113,16 @@ def test_detail_and_django_media_view_honour_allow_download(state, allow_downloa
             got = _session(user).get(url)
             assert got.status_code == 200
             assert b"".join(got.streaming_content) == ORIGINAL
+        elif downloads:
+            # The sealed original's place is taken by the clean copy.
+            assert url and url.endswith(media.public_file.name)
+            assert data["public_file_url"] == url
+            got = _session(user).get(url)
+            assert got.status_code == 200
+            assert b"".join(got.streaming_content) == PUBLIC
         else:
-            # MediaCMS's type: null when the original is not shown.
-            assert url is None
+            # MediaCMS's type: null when nothing may be downloaded.
+            assert url is None and data["public_file_url"] is None
             assert ORIGINAL not in response.content
 
     # The unsigned URL through Django's own media view (SERVE_MEDIA_FILES).
@@ -105,6 +131,10 @@ def test_detail_and_django_media_view_honour_allow_download(state, allow_downloa
     assert got.status_code == (200 if fetches else 404)
     if fetches:
         assert b"".join(got.streaming_content) == ORIGINAL
+    got = _session(user).get(f"/media/{media.public_file.name}")
+    assert got.status_code == (200 if downloads else 404)
+    if downloads:
+        assert got["Content-Disposition"] == "attachment"
     # The files made from it (the poster) follow visibility alone, as before.
     assert _session(user).get(f"/media/{media.poster.name}").status_code == (200 if sees else 404)
 
@@ -172,23 +202,29 @@ def _nginx_headers(user) -> dict[str, str]:
 @pytest.mark.skipif(NGINX is None, reason="nginx is not installed (CI installs it: .ci/run)")
 @pytest.mark.django_db(transaction=True)
 def test_nginx_serves_the_original_by_the_same_rule(nginx):  # noqa: F811
-    for state, allow_download, viewer in CASES:
-        case = f"{state}, allow_download={allow_download}, {viewer}"
-        media = _media(state=state, allow_download=allow_download)
+    for state, allow_download, viewer, confirmed in CASES:
+        case = f"{state}, allow_download={allow_download}, {viewer}, confirmed={confirmed}"
+        media = _media(state=state, allow_download=allow_download, confirmed=confirmed)
         user = _viewer(viewer, media)
-        _, fetches = _expected(state=state, allow_download=allow_download, viewer=viewer)
+        _, fetches, downloads = _expected(
+            state=state, allow_download=allow_download, viewer=viewer, confirmed=confirmed
+        )
         status, headers, body = nginx.get(f"/media/{media.media_file.name}", _nginx_headers(user))
         assert status == (200 if fetches else 404), case
         assert (ORIGINAL in body) is fetches, case
         if fetches:
             assert headers["Content-Disposition"] == "attachment", case
+        status, headers, body = nginx.get(f"/media/{media.public_file.name}", _nginx_headers(user))
+        assert status == (200 if downloads else 404), case
+        if downloads:
+            assert body == PUBLIC and headers["Content-Disposition"] == "attachment", case
         # The URL the detail answer gives this viewer works through nginx, cookie or not.
         detail = client_for(user).get(f"/api/v1/media/{media.friendly_token}")
         url = detail.json()["original_media_url"] if detail.status_code == 200 else None
-        assert bool(url) is fetches, case
+        assert bool(url) is downloads, case
         if url and url.startswith("/media/s/"):
             status, _, body = nginx.get(url)
-            assert (status, body) == (200, ORIGINAL), case
+            assert (status, body) == (200, ORIGINAL if fetches else PUBLIC), case
 
 
 @pytest.mark.skipif(NGINX is None, reason="nginx is not installed (CI installs it: .ci/run)")

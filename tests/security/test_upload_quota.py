@@ -211,6 +211,88 @@ def test_a_multipart_body_declared_past_the_quota_is_refused_before_it_is_read(s
     assert big.json()["quota"] == 1_000_000 and big.json()["requested"] > 1_000_000
 
 
+# --- one rule, one answer on every upload path (issue 16) -------------------------------------
+
+
+def _start_upload(client, path: str):
+    """Start an upload of PNG by ``path``: multipart POST, tus creation or a bucket upload."""
+    if path == "multipart":
+        return _multipart(client, PNG)
+    if path == "tus":
+        return _create(client, len(PNG))
+    return client.post("/api/v1/uploads/s3", {"filename": "p.png", "size": len(PNG)}, format="json")
+
+
+UPLOAD_PATHS = ["multipart", "tus", "s3"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", UPLOAD_PATHS)
+def test_the_media_count_limit_is_the_same_403_on_every_upload_path(path, request, settings):
+    if path == "s3":
+        request.getfixturevalue("s3_media")  # direct uploads exist in S3 mode only
+    settings.UPLOADS_PER_USER = 2
+    user = UserFactory()
+    MediaFactory.create_batch(2, user=user)
+    before = sorted(_stored_originals())
+
+    refused = _start_upload(client_for(user), path)
+
+    # MediaCMS answers 403 past NUMBER_OF_MEDIA_USER_CAN_UPLOAD; the body names the numbers.
+    assert refused.status_code == 403, refused.content
+    assert refused.json() == {
+        "detail": "You have reached the limit of 2 uploads (UPLOADS_PER_USER): you have 2 "
+        "media. Delete media to upload more.",
+        "uploads": 2,
+        "max_uploads": 2,
+    }
+    assert Media.objects.filter(user=user).count() == 2
+    assert not ResumableUpload.objects.filter(user=user).exists()
+    assert sorted(_stored_originals()) == before
+    # One media fewer, and the same path takes the upload.
+    Media.objects.filter(user=user).first().delete()
+    assert _start_upload(client_for(user), path).status_code == 201
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", UPLOAD_PATHS)
+def test_the_byte_quota_is_the_same_413_on_every_upload_path(path, request, settings):
+    if path == "s3":
+        request.getfixturevalue("s3_media")
+    settings.UPLOAD_QUOTA_BYTES = len(PNG) + 10
+    user = UserFactory()
+    MediaFactory(user=user, size=100)
+
+    refused = _start_upload(client_for(user), path)
+
+    assert refused.status_code == 413, refused.content
+    body = refused.json()
+    assert body | {"detail": ""} == {
+        "detail": "",
+        "quota": len(PNG) + 10,
+        "used": 100,
+        "requested": len(PNG),
+    }
+    assert body["detail"].startswith("Upload quota exceeded: your quota is")
+
+
+@pytest.mark.django_db
+def test_a_tus_upload_finished_after_the_account_filled_up_gets_the_same_403(settings):
+    settings.UPLOADS_PER_USER = 2
+    user = UserFactory()
+    MediaFactory(user=user)
+    client = client_for(user)
+    created = _create(client, len(PNG))
+    assert created.status_code == 201
+    MediaFactory(user=user)  # made meanwhile (another tab): the account is full now
+
+    finished = _send_all(client, urlparse(created["Location"]).path, PNG)
+
+    assert finished.status_code == 403, finished.content
+    assert finished.json()["uploads"] == 2 and finished.json()["max_uploads"] == 2
+    assert Media.objects.filter(user=user).count() == 2
+
+
 # --- the upload-creation throttle ---------------------------------------------------------------
 
 

@@ -31,6 +31,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.test import Client
+from django.utils import timezone
 
 from media_app import storage
 from media_app.models import Media
@@ -52,7 +53,11 @@ def _media(**kwargs) -> Media:
     uid = media.uid.hex
     original = default_storage.save(f"original/{uid[:2]}/{uid}.pdf", ContentFile(ORIGINAL))
     poster = default_storage.save(f"encoded/{uid}/poster.jpg", ContentFile(b"\xff\xd8\xff jpg"))
-    Media.objects.filter(pk=media.pk).update(media_file=original, poster=poster)
+    # Its owner confirmed publishing the original unchanged (issue 15: otherwise it is sealed,
+    # served to its owner and editors only): these tests are about how it is served.
+    Media.objects.filter(pk=media.pk).update(
+        media_file=original, poster=poster, original_unchanged_confirmed_at=timezone.now()
+    )
     media.refresh_from_db()
     return media
 

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.stack.signing import signing_env
+
 pytestmark = pytest.mark.stack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -207,6 +209,8 @@ def stack(tmp_path_factory):
         # A small, short lockout, so the abuse test can watch one begin and end.
         f"LOGIN_FAILURE_LIMIT={LOGIN_FAILURE_LIMIT}\n"
         f"LOGIN_LOCKOUT_SECONDS={LOGIN_LOCKOUT_SECONDS}\n"
+        # The encoder signs what it publishes; without a chain it would not start.
+        + "".join(f"{k}={v}\n" for k, v in signing_env().items())
     )
     compose = Compose(env_file)
     compose.run("down", "-v", "--remove-orphans", check=False)

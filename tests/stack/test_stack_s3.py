@@ -24,6 +24,8 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from tests.stack.signing import signing_env
+
 pytestmark = pytest.mark.stack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,6 +96,7 @@ def env_text(access_key: str, secret_key: str, **extra: str) -> str:
         "OPENPRESS_S3_PORT": str(S3_PORT),
         # A small store: the stack writes a few MB (the default is 50 GiB, sparse).
         "OPENPRESS_S3_SIZE_MB": "4096",
+        **signing_env(),
         **extra,
     }
     return "".join(f"{k}={v}\n" for k, v in values.items())

@@ -1,6 +1,7 @@
 import { type FormEvent, useEffect, useId, useState } from "react";
 import { ApiError, type Page, type Viewer, api } from "../api";
 import { type Comment, type Thread, canDeleteComment, threadComments, withoutComment } from "../lib/comments";
+import { t } from "../lib/i18n";
 
 function CommentForm({ token, parent, onPosted, label }: {
   token: string;
@@ -24,7 +25,7 @@ function CommentForm({ token, parent, onPosted, label }: {
       setError("");
       onPosted(comment);
     } catch (err) {
-      setError(err instanceof ApiError ? err.detail : "Your comment could not be sent.");
+      setError(err instanceof ApiError ? err.detail : t("Your comment could not be sent."));
     } finally {
       setBusy(false);
     }
@@ -35,7 +36,7 @@ function CommentForm({ token, parent, onPosted, label }: {
       <textarea id={id} value={text} onChange={(e) => setText(e.target.value)} rows={3} required />
       {error ? <p className="field-errors" role="alert">{error}</p> : null}
       <button type="submit" disabled={busy}>
-        {busy ? "Sending…" : "Post"}
+        {busy ? t("Sending…") : t("Post")}
       </button>
     </form>
   );
@@ -59,7 +60,7 @@ function CommentNode({ node, token, canReply, onPosted, canDelete, onDeleted }: 
       await api(`/api/v1/media/${token}/comments/${node.uid}`, { method: "DELETE" });
       onDeleted(node.uid);
     } catch (err) {
-      setError(err instanceof ApiError ? err.detail : "The comment could not be deleted; try again.");
+      setError(err instanceof ApiError ? err.detail : t("The comment could not be deleted; try again."));
     }
   };
   return (
@@ -73,22 +74,22 @@ function CommentNode({ node, token, canReply, onPosted, canDelete, onDeleted }: 
       <div className="comment-buttons">
         {canReply ? (
           <button type="button" className="link-button" aria-expanded={replying} onClick={() => setReplying(!replying)}>
-            Reply
+            {t("Reply")}
           </button>
         ) : null}
         {canDelete(node) && !confirming ? (
           <button type="button" className="link-button" onClick={() => setConfirming(true)}>
-            Delete <span className="visually-hidden">the comment by {node.author_name}</span>
+            {t("Delete")} <span className="visually-hidden">{t("the comment by {name}", { name: node.author_name })}</span>
           </button>
         ) : null}
         {confirming ? (
-          <span role="group" aria-label="Delete this comment?">
-            Delete it and its replies?{" "}
+          <span role="group" aria-label={t("Delete this comment?")}>
+            {t("Delete it and its replies?")}{" "}
             <button type="button" className="link-button" onClick={() => void remove()}>
-              Yes, delete
+              {t("Yes, delete")}
             </button>{" "}
             <button type="button" className="link-button" onClick={() => setConfirming(false)}>
-              Keep it
+              {t("Keep it")}
             </button>
           </span>
         ) : null}
@@ -98,7 +99,7 @@ function CommentNode({ node, token, canReply, onPosted, canDelete, onDeleted }: 
         <CommentForm
           token={token}
           parent={node.uid}
-          label={`Reply to ${node.author_name}`}
+          label={t("Reply to {name}", { name: node.author_name })}
           onPosted={(comment) => {
             setReplying(false);
             onPosted(comment);
@@ -136,7 +137,7 @@ export function Comments({ token, viewer, enabled, mediaOwner }: CommentsProps) 
       setFlat((old) => (append ? [...old, ...page.results] : page.results));
       setNext(page.next);
     } catch (err) {
-      setError(err instanceof ApiError ? err.detail : "Comments could not be loaded.");
+      setError(err instanceof ApiError ? err.detail : t("Comments could not be loaded."));
     }
   };
   useEffect(() => {
@@ -146,19 +147,19 @@ export function Comments({ token, viewer, enabled, mediaOwner }: CommentsProps) 
   const [status, setStatus] = useState("");
   const deleted = (uid: string) => {
     setFlat((old) => withoutComment(old, uid));
-    setStatus("The comment was deleted.");
+    setStatus(t("The comment was deleted."));
   };
   const canDelete = (comment: Comment) => canDeleteComment(comment, viewer, mediaOwner);
   const signedIn = Boolean(viewer.username);
   return (
     <section className="comments" aria-labelledby="comments-title">
-      <h2 id="comments-title">Comments ({flat.length}{next ? "+" : ""})</h2>
-      {!enabled ? <p className="notice">Comments are turned off for this media.</p> : null}
-      {enabled && signedIn ? <CommentForm token={token} parent={null} label="Add a comment" onPosted={posted} /> : null}
+      <h2 id="comments-title">{t("Comments ({n})", { n: `${flat.length}${next ? "+" : ""}` })}</h2>
+      {!enabled ? <p className="notice">{t("Comments are turned off for this media.")}</p> : null}
+      {enabled && signedIn ? <CommentForm token={token} parent={null} label={t("Add a comment")} onPosted={posted} /> : null}
       {enabled && !signedIn ? (
         <p>
-          <a href={`/accounts/login/?next=${encodeURIComponent(location.pathname + location.search)}`}>Log in</a> to
-          comment.
+          <a href={`/accounts/login/?next=${encodeURIComponent(location.pathname + location.search)}`}>{t("Log in")}</a>{" "}
+          {t("to comment.")}
         </p>
       ) : null}
       {error ? <p className="notice error" role="alert">{error}</p> : null}
@@ -180,7 +181,7 @@ export function Comments({ token, viewer, enabled, mediaOwner }: CommentsProps) 
       </ul>
       {next ? (
         <button type="button" onClick={() => void load(next, true)}>
-          Older comments
+          {t("Older comments")}
         </button>
       ) : null}
     </section>

@@ -1,9 +1,11 @@
+import { t } from "../lib/i18n";
 import { useEffect, useState } from "react";
 import { ApiError, type MediaItem, type Page, api } from "../api";
 import { formatDuration } from "../lib/format";
+import { Marked } from "../lib/marked";
 import { VerifiedBadge } from "./VerifiedBadge";
 
-export function MediaCard({ item }: { item: MediaItem }) {
+export function MediaCard({ item, snippet }: { item: MediaItem; snippet?: string }) {
   return (
     <li className="media-card">
       <a href={`/view?m=${encodeURIComponent(item.friendly_token)}`}>
@@ -15,19 +17,20 @@ export function MediaCard({ item }: { item: MediaItem }) {
         </span>
         <span className="media-title">{item.title}</span>
       </a>
+      {snippet ? <Marked className="media-snippet" html={snippet} /> : null}
       <span className="media-meta">
         <a href={item.author_profile}>{item.author_name}</a>
-        {item.author_verified ? <VerifiedBadge /> : null} · {item.views} views
+        {item.author_verified ? <> <VerifiedBadge /></> : null} · {t("{n} views", { n: item.views })}
       </span>
     </li>
   );
 }
 
-export function MediaList({ items }: { items: MediaItem[] }) {
+export function MediaList({ items }: { items: (MediaItem & { snippet?: string })[] }) {
   return (
     <ul className="media-grid">
       {items.map((item) => (
-        <MediaCard key={item.friendly_token} item={item} />
+        <MediaCard key={item.friendly_token} item={item} snippet={item.snippet} />
       ))}
     </ul>
   );
@@ -48,7 +51,7 @@ export function MediaGrid({ url, empty }: { url: string; empty: string }) {
       setNext(page.next);
       setError("");
     } catch (err) {
-      setError(err instanceof ApiError ? err.detail : "The server could not be reached.");
+      setError(err instanceof ApiError ? err.detail : t("The server could not be reached."));
     } finally {
       setLoading(false);
     }
@@ -63,10 +66,10 @@ export function MediaGrid({ url, empty }: { url: string; empty: string }) {
   return (
     <>
       <MediaList items={items} />
-      {loading ? <p className="loading">Loading…</p> : null}
+      {loading ? <p className="loading">{t("Loading…")}</p> : null}
       {next && !loading ? (
         <button type="button" onClick={() => void load(next, true)}>
-          More
+          {t("More")}
         </button>
       ) : null}
     </>

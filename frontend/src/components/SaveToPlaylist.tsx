@@ -1,5 +1,6 @@
 import { type FormEvent, useEffect, useState } from "react";
 import { ApiError, type Page, api } from "../api";
+import { t } from "../lib/i18n";
 
 type Playlist = { friendly_token: string; title: string; media_count: number };
 
@@ -39,10 +40,10 @@ export function SaveToPlaylist({ token, username }: { token: string; username: s
         method: "PUT",
         body: { type: "add", media_friendly_token: token },
       });
-      setMessage(`Saved to “${target.title}”.`);
+      setMessage(t("Saved to “{title}”.", { title: target.title }));
       setOpen(false);
     } catch (err) {
-      setMessage(err instanceof ApiError ? err.detail : "That did not reach the server; try again.");
+      setMessage(err instanceof ApiError ? err.detail : t("That did not reach the server; try again."));
     } finally {
       setBusy(false);
     }
@@ -51,27 +52,27 @@ export function SaveToPlaylist({ token, username }: { token: string; username: s
   return (
     <div className="save-to-playlist">
       <button type="button" aria-expanded={open} onClick={() => setOpen(!open)}>
-        Save to playlist
+        {t("Save to playlist")}
       </button>
       {open ? (
         <form className="playlist-form" onSubmit={save}>
-          {playlists === null ? <p className="loading">Loading your playlists…</p> : null}
+          {playlists === null ? <p className="loading">{t("Loading your playlists…")}</p> : null}
           {playlists?.length ? (
             <>
-              <label htmlFor="playlist-choice">Playlist</label>
+              <label htmlFor="playlist-choice">{t("Playlist")}</label>
               <select id="playlist-choice" value={chosen} onChange={(e) => setChosen(e.target.value)}>
                 {playlists.map((p) => (
                   <option key={p.friendly_token} value={p.friendly_token}>
                     {p.title}
                   </option>
                 ))}
-                <option value={NEW}>A new playlist…</option>
+                <option value={NEW}>{t("A new playlist…")}</option>
               </select>
             </>
           ) : null}
           {playlists !== null && chosen === NEW ? (
             <>
-              <label htmlFor="playlist-title">Title of the new playlist</label>
+              <label htmlFor="playlist-title">{t("Title of the new playlist")}</label>
               <input
                 id="playlist-title"
                 value={title}
@@ -82,7 +83,7 @@ export function SaveToPlaylist({ token, username }: { token: string; username: s
             </>
           ) : null}
           <button type="submit" disabled={busy || playlists === null}>
-            Save
+            {t("Save")}
           </button>
         </form>
       ) : null}

@@ -1,3 +1,4 @@
+import { t } from "../lib/i18n";
 import { useCallback, useEffect, useState } from "react";
 import { ApiError, api } from "../api";
 
@@ -20,7 +21,7 @@ export function useFetch<T>(url: string | null): Loaded<T> {
         setError(null);
       })
       .catch((err: unknown) => {
-        if (live) setError(err instanceof ApiError ? err : new ApiError(0, "The server could not be reached."));
+        if (live) setError(err instanceof ApiError ? err : new ApiError(0, t("The server could not be reached.")));
       })
       .finally(() => live && setLoading(false));
     return () => {

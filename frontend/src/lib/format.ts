@@ -1,5 +1,7 @@
 /** Numbers as people read them: sizes, speeds, time left, durations. */
 
+import { t } from "./i18n";
+
 const UNITS = ["B", "KB", "MB", "GB", "TB"];
 
 export function formatBytes(bytes: number): string {
@@ -32,13 +34,13 @@ export function formatDuration(seconds: number | null | undefined): string {
 
 /** Time left in words for a progress bar: "about 3 min left", "12 s left". */
 export function formatEta(seconds: number | null): string {
-  if (seconds === null || !Number.isFinite(seconds) || seconds < 0) return "time left unknown";
-  if (seconds < 1) return "almost done";
-  if (seconds < 60) return `${Math.ceil(seconds)} s left`;
-  if (seconds < 3600) return `about ${Math.round(seconds / 60)} min left`;
+  if (seconds === null || !Number.isFinite(seconds) || seconds < 0) return t("time left unknown");
+  if (seconds < 1) return t("almost done");
+  if (seconds < 60) return t("{n} s left", { n: Math.ceil(seconds) });
+  if (seconds < 3600) return t("about {n} min left", { n: Math.round(seconds / 60) });
   const h = Math.floor(seconds / 3600);
   const m = Math.round((seconds % 3600) / 60);
-  return `about ${h} h ${m} min left`;
+  return t("about {h} h {m} min left", { h, m });
 }
 
 export function percent(done: number, total: number): number {

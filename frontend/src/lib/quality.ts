@@ -1,5 +1,7 @@
 /** The player's quality menu: which renditions to offer and how they read. */
 
+import { t } from "./i18n";
+
 export type Level = { height: number; bitrate: number };
 export type QualityOption = { value: number; label: string };
 
@@ -17,7 +19,7 @@ export function qualityOptions(levels: Level[], playing: number): QualityOption[
     .sort((a, b) => b.level.height - a.level.height || b.level.bitrate - a.level.bitrate)
     .map(({ value, label }) => ({ value, label }));
   const now = levels[playing];
-  const auto = now ? `Auto (${levelLabel(now)})` : "Auto";
+  const auto = now ? t("Auto ({quality})", { quality: levelLabel(now) }) : t("Auto");
   return [{ value: AUTO, label: auto }, ...options];
 }
 

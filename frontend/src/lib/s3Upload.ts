@@ -13,6 +13,7 @@ import AwsS3, { type AwsS3Part, type AwsS3UploadParameters } from "@uppy/aws-s3"
 import Uppy, { type UppyFile } from "@uppy/core";
 import GoldenRetriever from "@uppy/golden-retriever";
 import { HttpFailure, S3_API, type S3Settings, request } from "./s3Api";
+import { t } from "./i18n";
 import { judge } from "./tusErrors";
 
 type Created = { upload: string; key: string; part_size: number; parts: number };
@@ -135,7 +136,7 @@ export class S3Uploader {
       if (verdict.retry) {
         const upload = this.remembered.get(file.id);
         if (upload) this.uppy.setFileState(file.id, { s3Multipart: upload } as Partial<S3File>);
-        this.events.failed(id, "The connection kept failing. Try again to resume.", true);
+        this.events.failed(id, t("The connection kept failing. Try again to resume."), true);
       } else {
         this.events.failed(id, verdict.message, false);
         void this.abort(file.id);
@@ -169,7 +170,7 @@ export class S3Uploader {
       fileId = file;
     } else {
       if (this.uploading(file)) {
-        this.events.failed(id, "This file is already uploading.", false);
+        this.events.failed(id, t("This file is already uploading."), false);
         return false;
       }
       // A file of an earlier visit (a "ghost" in Uppy) gets its bytes back and keeps its
@@ -244,7 +245,7 @@ export class S3Uploader {
       // The parts Uppy cuts must be the ones the server signs; a changed setting between the
       // page load and this file would otherwise fail at the end, not now.
       await request(`${this.api}/${created.upload}`, "DELETE").catch(() => undefined);
-      throw new HttpFailure(400, JSON.stringify({ detail: "The upload settings changed; reload the page." }));
+      throw new HttpFailure(400, JSON.stringify({ detail: t("The upload settings changed; reload the page.") }));
     }
     const upload = { uploadId: created.upload, key: created.key };
     this.remembered.set(file.id, upload);

@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { ApiError, type Page, api } from "../api";
 import { useFetch } from "../components/useFetch";
+import { t } from "../lib/i18n";
 
 type VerificationRequest = {
   id: number;
@@ -30,7 +31,7 @@ function useDecision(reload: () => void) {
       setMessage(done);
       reload();
     } catch (err) {
-      setMessage(err instanceof ApiError ? err.detail : "That did not reach the server; try again.");
+      setMessage(err instanceof ApiError ? err.detail : t("That did not reach the server; try again."));
     }
   };
   return { message, decide };
@@ -41,15 +42,15 @@ function Verifications() {
   const { message, decide } = useDecision(reload);
   return (
     <section aria-labelledby="ed-verifications">
-      <h2 id="ed-verifications">Verification requests</h2>
+      <h2 id="ed-verifications">{t("Verification requests")}</h2>
       <p role="status">{message}</p>
       {error ? <p className="notice error">{error.detail}</p> : null}
-      {data && data.results.length === 0 ? <p className="notice">No request is waiting.</p> : null}
+      {data && data.results.length === 0 ? <p className="notice">{t("No request is waiting.")}</p> : null}
       <ul className="cards">
         {data?.results.map((r) => (
           <li key={r.id} className="card" data-request={r.id}>
             <p>
-              <a href={`/user/${encodeURIComponent(r.user)}`}>{r.user}</a>: {r.role} at {r.outlet}
+              <a href={`/user/${encodeURIComponent(r.user)}`}>{r.user}</a>: {t("{role} at {outlet}", { role: r.role, outlet: r.outlet })}
             </p>
             <ul>
               {r.evidence_links.map((link) => (
@@ -63,15 +64,15 @@ function Verifications() {
             {r.statement ? <p>{r.statement}</p> : null}
             <button
               type="button"
-              onClick={() => decide(`/api/v1/verification/requests/${r.id}/approve`, {}, `${r.user} is now verified.`)}
+              onClick={() => decide(`/api/v1/verification/requests/${r.id}/approve`, {}, t("{user} is now verified.", { user: r.user }))}
             >
-              Approve <span className="visually-hidden">{r.user}</span>
+              {t("Approve")} <span className="visually-hidden">{r.user}</span>
             </button>{" "}
             <button
               type="button"
-              onClick={() => decide(`/api/v1/verification/requests/${r.id}/reject`, {}, `${r.user}'s request was rejected.`)}
+              onClick={() => decide(`/api/v1/verification/requests/${r.id}/reject`, {}, t("{user}'s request was rejected.", { user: r.user }))}
             >
-              Reject <span className="visually-hidden">{r.user}</span>
+              {t("Reject")} <span className="visually-hidden">{r.user}</span>
             </button>
           </li>
         ))}
@@ -86,29 +87,30 @@ function Queue() {
   const items = data?.results ?? [];
   return (
     <section aria-labelledby="ed-queue">
-      <h2 id="ed-queue">Review queue</h2>
+      <h2 id="ed-queue">{t("Review queue")}</h2>
       <p role="status">{message}</p>
       {error ? <p className="notice error">{error.detail}</p> : null}
-      {data && items.length === 0 ? <p className="notice">Nothing is waiting.</p> : null}
+      {data && items.length === 0 ? <p className="notice">{t("Nothing is waiting.")}</p> : null}
       <ul className="cards">
         {items.map((m) => (
           <li key={m.friendly_token} className="card" data-token={m.friendly_token}>
             <p>
-              <a href={`/view?m=${m.friendly_token}`}>{m.title}</a> by {m.user} · {m.media_type} · encoding{" "}
-              {m.encoding_status} · wants {m.requested_state}
-              {m.reported_times ? ` · reported ${m.reported_times}×` : ""}
+              <a href={`/view?m=${m.friendly_token}`}>{m.title}</a> {t("by")} {m.user} · {m.media_type} ·{" "}
+              {t("encoding {status}", { status: m.encoding_status })} ·{" "}
+              {t("wants {state}", { state: m.requested_state })}
+              {m.reported_times ? ` · ${t("reported {n}×", { n: m.reported_times })}` : ""}
             </p>
             <button
               type="button"
-              onClick={() => decide(`/api/v1/review/${m.friendly_token}`, { result: "approve" }, `“${m.title}” approved.`)}
+              onClick={() => decide(`/api/v1/review/${m.friendly_token}`, { result: "approve" }, t("“{title}” approved.", { title: m.title }))}
             >
-              Approve <span className="visually-hidden">{m.title}</span>
+              {t("Approve")} <span className="visually-hidden">{m.title}</span>
             </button>{" "}
             <button
               type="button"
-              onClick={() => decide(`/api/v1/review/${m.friendly_token}`, { result: "reject" }, `“${m.title}” rejected.`)}
+              onClick={() => decide(`/api/v1/review/${m.friendly_token}`, { result: "reject" }, t("“{title}” rejected.", { title: m.title }))}
             >
-              Reject <span className="visually-hidden">{m.title}</span>
+              {t("Reject")} <span className="visually-hidden">{m.title}</span>
             </button>
           </li>
         ))}
@@ -130,12 +132,12 @@ type Report = { reported_date: string; reason: string };
 function Reasons({ token }: { token: string }) {
   const { data, error } = useFetch<{ reported: Report[] }>(`/api/v1/media/${token}/actions`);
   if (error) return <p className="notice error">{error.detail}</p>;
-  if (!data) return <p className="loading">Loading…</p>;
+  if (!data) return <p className="loading">{t("Loading…")}</p>;
   return (
     <ul className="report-reasons">
       {data.reported.map((r) => (
         <li key={r.reported_date}>
-          <time dateTime={r.reported_date}>{new Date(r.reported_date).toLocaleString()}</time>: {r.reason || "(no reason given)"}
+          <time dateTime={r.reported_date}>{new Date(r.reported_date).toLocaleString()}</time>: {r.reason || t("(no reason given)")}
         </li>
       ))}
     </ul>
@@ -151,16 +153,16 @@ function Reports() {
   const items = data?.results ?? [];
   return (
     <section aria-labelledby="ed-reports">
-      <h2 id="ed-reports">Reported media</h2>
+      <h2 id="ed-reports">{t("Reported media")}</h2>
       <p role="status">{message}</p>
       {error ? <p className="notice error">{error.detail}</p> : null}
-      {data && items.length === 0 ? <p className="notice">No media is reported.</p> : null}
+      {data && items.length === 0 ? <p className="notice">{t("No media is reported.")}</p> : null}
       <ul className="cards">
         {items.map((m) => (
           <li key={m.friendly_token} className="card" data-token={m.friendly_token}>
             <p>
-              <a href={`/view?m=${m.friendly_token}`}>{m.title}</a> by {m.user} · {m.state}
-              {m.is_reviewed ? "" : " (hidden until reviewed)"} · reported {m.reported_times}×
+              <a href={`/view?m=${m.friendly_token}`}>{m.title}</a> {t("by")} {m.user} · {m.state}
+              {m.is_reviewed ? "" : ` ${t("(hidden until reviewed)")}`} · {t("reported {n}×", { n: m.reported_times })}
             </p>
             <button
               type="button"
@@ -168,17 +170,17 @@ function Reports() {
               aria-expanded={open === m.friendly_token}
               onClick={() => setOpen(open === m.friendly_token ? null : m.friendly_token)}
             >
-              Read the reports <span className="visually-hidden">on {m.title}</span>
+              {t("Read the reports")} <span className="visually-hidden">{t("on {title}", { title: m.title })}</span>
             </button>
             {open === m.friendly_token ? <Reasons token={m.friendly_token} /> : null}
             <div className="upload-buttons">
               <button
                 type="button"
                 onClick={() =>
-                  decide(`/api/v1/review/${m.friendly_token}`, { result: "reject" }, `“${m.title}” is now private.`)
+                  decide(`/api/v1/review/${m.friendly_token}`, { result: "reject" }, t("“{title}” is now private.", { title: m.title }))
                 }
               >
-                Take down <span className="visually-hidden">{m.title}</span>
+                {t("Take down")} <span className="visually-hidden">{m.title}</span>
               </button>
               <button
                 type="button"
@@ -186,12 +188,12 @@ function Reports() {
                   decide(
                     `/api/v1/media/${m.friendly_token}/actions`,
                     { type: "report" },
-                    `The reports on “${m.title}” were dismissed.`,
+                    t("The reports on “{title}” were dismissed.", { title: m.title }),
                     "DELETE",
                   )
                 }
               >
-                Dismiss the reports <span className="visually-hidden">on {m.title}</span>
+                {t("Dismiss the reports")} <span className="visually-hidden">{t("on {title}", { title: m.title })}</span>
               </button>
             </div>
           </li>

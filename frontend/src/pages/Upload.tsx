@@ -1,6 +1,9 @@
 import { type ChangeEvent, useEffect, useId, useReducer, useRef, useState } from "react";
 import * as tus from "tus-js-client";
 import { type Viewer, csrfToken } from "../api";
+import { editMedia, messageOf } from "../components/studio/api";
+import "../components/studio/studio.css";
+import { t } from "../lib/i18n";
 import { formatBytes, formatEta, formatSpeed, percent } from "../lib/format";
 import { s3Settings } from "../lib/s3Api";
 import type { S3Uploader, Unfinished as S3Unfinished } from "../lib/s3Upload";
@@ -20,41 +23,81 @@ const PARALLEL = 3;
 // Each PATCH carries at most this much, so a drop loses little and proxies see bounded bodies.
 const CHUNK_SIZE = 8 * 1024 * 1024;
 
-const STATUS_TEXT: Record<UploadItem["status"], string> = {
-  queued: "Waiting",
-  uploading: "Uploading",
-  retrying: "Retrying",
-  processing: "Finishing",
-  done: "Uploaded",
-  failed: "Not uploaded",
-  cancelled: "Cancelled",
-};
+function statusText(status: UploadItem["status"]): string {
+  const text: Record<UploadItem["status"], string> = {
+    queued: t("Waiting"),
+    uploading: t("Uploading"),
+    retrying: t("Retrying"),
+    processing: t("Finishing"),
+    done: t("Uploaded"),
+    failed: t("Not uploaded"),
+    cancelled: t("Cancelled"),
+  };
+  return text[status];
+}
 
 function failureOf(err: Error): { status: number; body: string } {
   const response = (err as tus.DetailedError).originalResponse;
   return { status: response ? response.getStatus() : 0, body: response ? response.getBody() : "" };
 }
 
-export function Row({ item, onCancel, onRetry }: { item: UploadItem; onCancel: () => void; onRetry: () => void }) {
+/** The title typed for a file while it uploads; saved once the upload has made the media. */
+export type TitleState = { value: string; note?: string; error?: boolean };
+
+type RowProps = {
+  item: UploadItem;
+  onCancel: () => void;
+  onRetry: () => void;
+  title?: TitleState;
+  onTitle?: (value: string) => void;
+  onTitleDone?: () => void;
+};
+
+export function Row({ item, onCancel, onRetry, title, onTitle, onTitleDone }: RowProps) {
   const done = percent(item.sent, item.size);
   const active = item.status === "uploading" || item.status === "retrying" || item.status === "queued";
+  const titleId = useId();
+  const editable = onTitle && item.status !== "cancelled" && !(item.status === "failed" && !item.retryable);
   return (
     <li className={`upload upload-${item.status}`} data-status={item.status}>
       <div className="upload-head">
         <span className="upload-name">{item.name}</span>
         <span className="upload-size">{formatBytes(item.size)}</span>
-        <span className="upload-status">{STATUS_TEXT[item.status]}</span>
+        <span className="upload-status">{statusText(item.status)}</span>
       </div>
-      <progress max={100} value={done} aria-label={`${item.name}: ${done}% uploaded`} />
+      {editable ? (
+        <div className="upload-title">
+          <label htmlFor={titleId}>
+            {t("Title")} <span className="visually-hidden">{t("of {name}", { name: item.name })}</span>
+          </label>
+          <input
+            id={titleId}
+            value={title?.value ?? ""}
+            maxLength={100}
+            placeholder={item.name.replace(/\.[^.]+$/, "").replace(/_/g, " ")}
+            onChange={(e) => onTitle(e.target.value)}
+            onBlur={onTitleDone}
+            onKeyDown={(e) => {
+              if (e.key === "Enter") onTitleDone?.();
+            }}
+          />
+          {title?.note ? (
+            <span className={title.error ? "error" : "studio-status"} role={title.error ? "alert" : undefined}>
+              {title.note}
+            </span>
+          ) : null}
+        </div>
+      ) : null}
+      <progress max={100} value={done} aria-label={t("{name}: {n}% uploaded", { name: item.name, n: done })} />
       <div className="upload-info" aria-live="polite">
         {item.status === "uploading" ? (
           <span>
             {done}% · {formatSpeed(speed(item))} · {formatEta(eta(item))}
-            {item.resuming ? " · resumed" : ""}
+            {item.resuming ? ` · ${t("resumed")}` : ""}
           </span>
         ) : null}
-        {item.status === "retrying" ? <span className="warning">{item.error || "Retrying…"}</span> : null}
-        {item.status === "processing" ? <span>{done}% · almost there…</span> : null}
+        {item.status === "retrying" ? <span className="warning">{item.error || t("Retrying…")}</span> : null}
+        {item.status === "processing" ? <span>{t("{n}% · almost there…", { n: done })}</span> : null}
         {item.status === "failed" ? (
           <span className="error" role="alert">
             {item.error}
@@ -62,20 +105,20 @@ export function Row({ item, onCancel, onRetry }: { item: UploadItem; onCancel: (
         ) : null}
         {item.status === "done" ? (
           <span>
-            100% · {item.mediaToken ? <a href={`/view?m=${item.mediaToken}`}>open it</a> : null} (encoding starts now;
-            follow it in <a href="/my-media">My media</a>)
+            100% · {item.mediaToken ? <a href={`/view?m=${item.mediaToken}`}>{t("open it")}</a> : null} ·{" "}
+            {t("Encoding starts now.")} <a href="/my-media">{t("Follow it in My media")}</a>
           </span>
         ) : null}
       </div>
       <div className="upload-buttons">
         {active ? (
           <button type="button" onClick={onCancel}>
-            Cancel <span className="visually-hidden">{item.name}</span>
+            {t("Cancel")} <span className="visually-hidden">{item.name}</span>
           </button>
         ) : null}
         {item.status === "failed" && item.retryable ? (
           <button type="button" onClick={onRetry}>
-            Try again <span className="visually-hidden">{item.name}</span>
+            {t("Try again")} <span className="visually-hidden">{item.name}</span>
           </button>
         ) : null}
       </div>
@@ -103,14 +146,14 @@ function Unfinished({ onForget }: { onForget: () => void }) {
   };
   return (
     <section className="notice" aria-labelledby="unfinished-title">
-      <h2 id="unfinished-title">Unfinished uploads</h2>
-      <p>Choose the same file again to continue where it stopped.</p>
+      <h2 id="unfinished-title">{t("Unfinished uploads")}</h2>
+      <p>{t("Choose the same file again to continue where it stopped.")}</p>
       <ul>
         {previous.map((upload) => (
           <li key={upload.urlStorageKey}>
-            {upload.metadata.filename ?? "A file"} ({formatBytes(upload.size ?? 0)}){" "}
+            {upload.metadata.filename ?? t("A file")} ({formatBytes(upload.size ?? 0)}){" "}
             <button type="button" className="link-button" onClick={() => void forget(upload)}>
-              Forget it
+              {t("Forget it")}
             </button>
           </li>
         ))}
@@ -130,14 +173,14 @@ function UnfinishedS3({ uploader, version }: { uploader: S3Uploader; version: nu
   };
   return (
     <section className="notice" aria-labelledby="unfinished-title">
-      <h2 id="unfinished-title">Unfinished uploads</h2>
-      <p>Choose the same file again to continue where it stopped.</p>
+      <h2 id="unfinished-title">{t("Unfinished uploads")}</h2>
+      <p>{t("Choose the same file again to continue where it stopped.")}</p>
       <ul>
         {previous.map((upload) => (
           <li key={upload.fileId}>
             {upload.name} ({formatBytes(upload.size)}){" "}
             <button type="button" className="link-button" onClick={() => void forget(upload.fileId)}>
-              Forget it
+              {t("Forget it")}
             </button>
           </li>
         ))}
@@ -162,6 +205,42 @@ export default function Upload({ props, viewer }: { props: Props; viewer?: Viewe
   const stateNow = useRef(state);
   stateNow.current = state;
   const counter = useRef(0);
+  // Titles typed while the files upload: saved (PUT) once each upload has made its media, and
+  // again when changed afterwards. One file's failure to save says so on its row only.
+  const [titles, setTitles] = useState<Record<string, TitleState>>({});
+  const titlesNow = useRef(titles);
+  titlesNow.current = titles;
+  const savedTitles = useRef(new Map<string, string>());
+  const itemsNow = useRef(items);
+  itemsNow.current = items;
+
+  const setTitle = (id: string, change: Partial<TitleState>) =>
+    setTitles((all) => ({ ...all, [id]: { ...(all[id] ?? { value: "" }), ...change } }));
+
+  const saveTitle = async (id: string) => {
+    const item = itemsNow.current.find((i) => i.id === id);
+    const value = (titlesNow.current[id]?.value ?? "").trim();
+    if (!item || item.status !== "done" || !item.mediaToken || !value) return;
+    if (savedTitles.current.get(id) === value) return;
+    savedTitles.current.set(id, value);
+    setTitle(id, { note: t("Saving the title…"), error: false });
+    try {
+      await editMedia(item.mediaToken, { title: value });
+      setTitle(id, { note: t("Title saved."), error: false });
+    } catch (err) {
+      savedTitles.current.delete(id);
+      setTitle(id, { note: messageOf(err), error: true });
+    }
+  };
+
+  // An upload that has just finished gets the title typed so far.
+  useEffect(() => {
+    for (const item of items) {
+      if (item.status === "done" && item.mediaToken && titlesNow.current[item.id]?.value.trim()) {
+        if (!savedTitles.current.has(item.id)) void saveTitle(item.id);
+      }
+    }
+  });
 
   useEffect(() => {
     let live = true;
@@ -233,11 +312,14 @@ export default function Upload({ props, viewer }: { props: Props; viewer?: Viewe
     }
     const file = files.current.get(id);
     if (!(file instanceof File) || uploads.current.has(id)) return;
+    // A title typed before the upload starts goes with its creation (tus metadata).
+    const typed = (titlesNow.current[id]?.value ?? "").trim();
+    if (typed) savedTitles.current.set(id, typed);
     const upload = new tus.Upload(file, {
       endpoint: props.endpoint,
       chunkSize: CHUNK_SIZE,
       retryDelays: RETRY_DELAYS,
-      metadata: { filename: file.name, filetype: file.type, state },
+      metadata: { filename: file.name, filetype: file.type, state, ...(typed ? { title: typed } : {}) },
       headers: { "X-CSRFToken": csrfToken() },
       storeFingerprintForResuming: true,
       removeFingerprintOnSuccess: true,
@@ -254,7 +336,7 @@ export default function Upload({ props, viewer }: { props: Props; viewer?: Viewe
           type: "failed",
           id,
           retryable: verdict.retry,
-          error: verdict.retry ? "The connection kept failing. Try again to resume." : verdict.message,
+          error: verdict.retry ? t("The connection kept failing. Try again to resume.") : verdict.message,
         });
       },
       onSuccess: ({ lastResponse }) => {
@@ -287,7 +369,7 @@ export default function Upload({ props, viewer }: { props: Props; viewer?: Viewe
       files.current.set(id, file);
       dispatch({ type: "add", id, name: file.name, size: file.size });
       if (maxSize > 0 && file.size > maxSize) {
-        dispatch({ type: "failed", id, error: `This file is bigger than the limit of ${formatBytes(maxSize)}.` });
+        dispatch({ type: "failed", id, error: t("This file is bigger than the limit of {size}.", { size: formatBytes(maxSize) }) });
       }
     }
     event.target.value = "";
@@ -330,22 +412,22 @@ export default function Upload({ props, viewer }: { props: Props; viewer?: Viewe
     <div className="upload-page" data-uploader={mode}>
       {!props.can_publish ? (
         <p className="notice">
-          Your uploads stay private until an editor reviews them. Verified journalists publish directly:{" "}
-          <a href="/verification">ask to be verified</a>.
+          {t("Your uploads stay private until an editor reviews them. Verified journalists publish directly.")}{" "}
+          <a href="/verification">{t("Ask to be verified")}</a>
         </p>
       ) : null}
       {mode === "tus" ? <Unfinished onForget={() => undefined} /> : null}
       {mode === "s3" && s3.current ? <UnfinishedS3 uploader={s3.current} version={restored} /> : null}
       <div className="field">
-        <label htmlFor={stateId}>Who may see the new uploads</label>
+        <label htmlFor={stateId}>{t("Who may see the new uploads")}</label>
         <select id={stateId} value={state} onChange={(e) => setState(e.target.value)}>
-          <option value="public">Public</option>
-          <option value="unlisted">Unlisted (anyone with the link)</option>
-          <option value="private">Private (only me)</option>
+          <option value="public">{t("Public")}</option>
+          <option value="unlisted">{t("Unlisted (anyone with the link)")}</option>
+          <option value="private">{t("Private (only me)")}</option>
         </select>
       </div>
       <div className="field">
-        <label htmlFor={inputId}>Choose files to upload (video, audio, images, PDF)</label>
+        <label htmlFor={inputId}>{t("Choose files to upload (video, audio, images, PDF)")}</label>
         <input
           id={inputId}
           type="file"
@@ -354,16 +436,24 @@ export default function Upload({ props, viewer }: { props: Props; viewer?: Viewe
           onChange={add}
           disabled={!tus.isSupported}
         />
-        {!tus.isSupported ? <p className="error">This browser cannot upload files here.</p> : null}
+        {!tus.isSupported ? <p className="error">{t("This browser cannot upload files here.")}</p> : null}
         {mode === "unavailable" ? (
           <p className="error" role="alert">
-            The uploader could not load. Check your connection and reload the page.
+            {t("The uploader could not load. Check your connection and reload the page.")}
           </p>
         ) : null}
       </div>
       <ul className="upload-list">
         {items.map((item) => (
-          <Row key={item.id} item={item} onCancel={() => cancel(item.id)} onRetry={() => retry(item.id)} />
+          <Row
+            key={item.id}
+            item={item}
+            onCancel={() => cancel(item.id)}
+            onRetry={() => retry(item.id)}
+            title={titles[item.id]}
+            onTitle={(value) => setTitle(item.id, { value, note: "", error: false })}
+            onTitleDone={() => void saveTitle(item.id)}
+          />
         ))}
       </ul>
     </div>

@@ -1,6 +1,7 @@
 import { type FormEvent, useState } from "react";
 import { ApiError, type Page, api } from "../api";
 import { useFetch } from "../components/useFetch";
+import { t } from "../lib/i18n";
 
 type Request = {
   id: number;
@@ -37,22 +38,22 @@ export default function Verification({ props }: { props: { is_verified_journalis
       setError("");
       mine.reload();
     } catch (err) {
-      setError(err instanceof ApiError ? err.detail : "Your request could not be sent.");
+      setError(err instanceof ApiError ? err.detail : t("Your request could not be sent."));
     }
   };
 
   return (
     <>
       {props.is_verified_journalist ? (
-        <p className="notice">You are a verified journalist: your uploads are published without review.</p>
+        <p className="notice">{t("You are a verified journalist: your uploads are published without review.")}</p>
       ) : null}
       {mine.data?.results.length ? (
         <section aria-labelledby="requests-title">
-          <h2 id="requests-title">Your requests</h2>
+          <h2 id="requests-title">{t("Your requests")}</h2>
           <ul>
             {mine.data.results.map((r) => (
               <li key={r.id} data-status={r.status}>
-                {r.role} at {r.outlet}: <strong>{r.status}</strong>
+                {t("{role} at {outlet}:", { role: r.role, outlet: r.outlet })} <strong>{r.status}</strong>
                 {r.decision_note ? ` (${r.decision_note})` : ""}
               </li>
             ))}
@@ -61,26 +62,26 @@ export default function Verification({ props }: { props: { is_verified_journalis
       ) : null}
       {sent ? (
         <p className="notice" role="status">
-          Thank you. An editor will look at your request.
+          {t("Thank you. An editor will look at your request.")}
         </p>
       ) : null}
       {!props.is_verified_journalist && !pending ? (
         <form className="form-narrow" onSubmit={submit}>
-          <p>Tell the editors who you work for and where your work is published.</p>
+          <p>{t("Tell the editors who you work for and where your work is published.")}</p>
           <div className="field">
-            <label htmlFor="v-outlet">Outlet (or “independent”)</label>
+            <label htmlFor="v-outlet">{t("Outlet (or “independent”)")}</label>
             <input id="v-outlet" value={outlet} onChange={(e) => setOutlet(e.target.value)} required maxLength={200} />
           </div>
           <div className="field">
-            <label htmlFor="v-role">Your role</label>
+            <label htmlFor="v-role">{t("Your role")}</label>
             <input id="v-role" value={role} onChange={(e) => setRole(e.target.value)} required maxLength={200} />
           </div>
           <div className="field">
-            <label htmlFor="v-links">Links to your published work, one per line</label>
+            <label htmlFor="v-links">{t("Links to your published work, one per line")}</label>
             <textarea id="v-links" value={links} onChange={(e) => setLinks(e.target.value)} rows={4} required />
           </div>
           <div className="field">
-            <label htmlFor="v-statement">Anything else the editors should know (optional)</label>
+            <label htmlFor="v-statement">{t("Anything else the editors should know (optional)")}</label>
             <textarea id="v-statement" value={statement} onChange={(e) => setStatement(e.target.value)} rows={4} />
           </div>
           {error ? (
@@ -88,7 +89,7 @@ export default function Verification({ props }: { props: { is_verified_journalis
               {error}
             </p>
           ) : null}
-          <button type="submit">Ask to be verified</button>
+          <button type="submit">{t("Ask to be verified")}</button>
         </form>
       ) : null}
     </>

@@ -1,0 +1,215 @@
+"""nginx to uWSGI, with and without kept-alive connections (issue 17, point 4;
+docs/performance.md, "nginx to uWSGI").
+
+Runs OpenPress itself under the image's docker/uwsgi.ini (the compose topology's
+WEB_PROCESSES x WEB_THREADS) behind the image's nginx configuration, with real binaries on this
+machine (tests/docker/servers.py), once per configuration:
+
+* ``close``: today's: ``http-socket`` answering ``Connection: close``, nginx sending
+  ``Connection: close``, one TCP connection per request between nginx and uWSGI;
+* ``router``: uWSGI's HTTP router on the port (``http`` + ``http-keepalive``), which keeps
+  connections in its own process and hands requests to the workers, and nginx's upstream pool
+  (``keepalive 16``);
+* ``uwsgi``: the uwsgi protocol (``uwsgi-socket``) and nginx's ``uwsgi_pass`` (no keep-alive:
+  nginx cannot keep uwsgi-protocol connections).
+
+Each run sends --requests GETs of --path from --concurrency client threads, each keeping its own
+connection to nginx (as browsers and the load test do), and prints requests per second, p50,
+p95 and p99, and how many connections uWSGI accepted (from ss, the established connections to
+its port, sampled). The database and cache are those of the environment (DATABASE_URL,
+REDIS_URL: point them at a demo archive, ``manage.py demo_data``).
+
+    DATABASE_URL=... REDIS_URL=... .venv/bin/python bench/keepalive.py \\
+        [--requests 3000] [--concurrency 16] [--path /api/v1/media]
+
+A shared 2-core machine runs nginx, uWSGI, PostgreSQL, Redis and the client together: compare
+the two lines of one run, not figures from different machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from openpress import config  # noqa: E402
+from tests.docker.servers import start_nginx, start_uwsgi, stop  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+from load import _app_env as app_env  # noqa: E402  (the same settings as the load test)
+
+
+def _router_uwsgi(ini: str) -> str:
+    ini = ini.replace("add-header = Connection: close\n", "")
+    return re.sub(r"http-socket = (\S+)\n", r"http = \1\nhttp-keepalive = 1\n", ini)
+
+
+def _router_nginx(conf: str) -> str:
+    conf = re.sub(
+        r"(server (?:web|api|127\.0\.0\.1):\d+;)",
+        r"\1\n    keepalive 16;\n    keepalive_timeout 30s;",
+        conf,
+    )
+    return conf.replace("proxy_set_header Connection close;", 'proxy_set_header Connection "";')
+
+
+def _uwsgi_protocol_uwsgi(ini: str) -> str:
+    ini = ini.replace("add-header = Connection: close\n", "")
+    return re.sub(r"http-socket = (\S+)\n", r"uwsgi-socket = \1\n", ini)
+
+
+def _uwsgi_protocol_nginx(conf: str) -> str:
+    return re.sub(
+        r"proxy_pass (http://openpress_(web|api));",
+        lambda m: f"include /etc/nginx/uwsgi_params; uwsgi_pass openpress_{m[2]};",
+        conf,
+    )
+
+
+def _connections_to(port: int) -> int:
+    out = subprocess.run(
+        ["ss", "-Htn", "state", "established", f"( dport = :{port} )"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    return len(out.splitlines())
+
+
+def run(kind: str, *, requests: int, concurrency: int, path: str) -> dict:
+    work = Path(tempfile.mkdtemp(prefix=f"op-keepalive-{kind}-"))
+    (work / "app").mkdir()
+    env = app_env(
+        os.environ["DATABASE_URL"],
+        os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/13"),
+        os.environ.get("MEDIA_ROOT", "/tmp/op_load_media"),
+    )
+    uwsgi_edit, nginx_edit = {
+        "router": (_router_uwsgi, _router_nginx),
+        "uwsgi": (_uwsgi_protocol_uwsgi, _uwsgi_protocol_nginx),
+    }.get(kind, (lambda ini: ini, lambda conf: conf))
+    ini_dir = work / "app"
+    uwsgi, uport = start_uwsgi(
+        ini_dir,
+        module="openpress.wsgi:application",
+        env=env,
+        edit=lambda ini: uwsgi_edit(ini.replace(f"chdir = {ini_dir}", f"chdir = {ROOT}")),
+    )
+    nginx, nport = start_nginx(
+        work / "nginx", upstream_port=uport, edit=nginx_edit, trusted_ranges="127.0.0.1/32"
+    )
+    latencies: list[float] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+    per_thread = requests // concurrency
+    peak = [0]
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", nport, timeout=30)
+        mine, bad = [], []
+        for _ in range(per_thread):
+            started = time.perf_counter()
+            try:
+                conn.request("GET", path, headers={"Host": "localhost"})
+                resp = conn.getresponse()
+                resp.read()
+                if resp.status != 200:
+                    bad.append(str(resp.status))
+            except (OSError, http.client.HTTPException) as exc:
+                bad.append(type(exc).__name__)
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", nport, timeout=30)
+            mine.append(time.perf_counter() - started)
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+            failures.extend(bad)
+
+    def sampler(stop_at: threading.Event) -> None:
+        while not stop_at.is_set():
+            peak[0] = max(peak[0], _connections_to(uport))
+            time.sleep(0.2)
+
+    try:
+        # Warm up: every worker loads the app and fills its caches.
+        for _ in range(20):
+            conn = http.client.HTTPConnection("127.0.0.1", nport, timeout=30)
+            conn.request("GET", path, headers={"Host": "localhost"})
+            conn.getresponse().read()
+            conn.close()
+        done = threading.Event()
+        watch = threading.Thread(target=sampler, args=(done,), daemon=True)
+        watch.start()
+        threads = [threading.Thread(target=client) for _ in range(concurrency)]
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - started
+        done.set()
+    finally:
+        stop(nginx)
+        stop(uwsgi)
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1000
+
+    return {
+        "kind": kind,
+        "rps": len(latencies) / elapsed,
+        "p50": pct(50),
+        "p95": pct(95),
+        "p99": pct(99),
+        "mean": statistics.fmean(latencies) * 1000,
+        "failures": len(failures),
+        "failure_kinds": sorted(set(failures)),
+        "peak_connections": peak[0],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--path", default="/api/v1/media")
+    parser.add_argument(
+        "--kinds",
+        default="close,router,uwsgi",
+        help="close: http-socket, one connection per request (today's); router: uWSGI's HTTP "
+        "router keeping connections, nginx's keepalive pool; uwsgi: the uwsgi protocol, "
+        "nginx's uwsgi_pass",
+    )
+    args = parser.parse_args()
+    print(
+        f"{args.requests} GET {args.path}, {args.concurrency} clients; uWSGI "
+        f"{os.environ.get('WEB_PROCESSES', config.BY_NAME['WEB_PROCESSES'].default)} processes x "
+        f"{os.environ.get('WEB_THREADS', config.BY_NAME['WEB_THREADS'].default)} threads"
+    )
+    failed = False
+    for kind in args.kinds.split(","):
+        r = run(kind, requests=args.requests, concurrency=args.concurrency, path=args.path)
+        print(
+            f"{r['kind']:>9}: {r['rps']:7.1f} req/s  p50 {r['p50']:6.1f} ms  p95 "
+            f"{r['p95']:6.1f} ms  p99 {r['p99']:6.1f} ms  failures {r['failures']} "
+            f"{r['failure_kinds'] or ''}  connections to uWSGI at once (peak) "
+            f"{r['peak_connections']}"
+        )
+        failed |= bool(r["failures"])
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

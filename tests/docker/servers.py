@@ -1,0 +1,166 @@
+"""The image's nginx and uWSGI configurations run by real binaries on this machine (no Docker),
+with only what belongs to the container (folders, the app, host names, ports) pointed here.
+Used by the tests of tests/docker/ and by bench/keepalive.py."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+NGINX_DIR = ROOT / "docker" / "nginx"
+NGINX = shutil.which("nginx") or next(
+    (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None
+)
+UWSGI = shutil.which("uwsgi", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+LINK_KEY = "0123456789abcdef" * 4
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def replace(text: str, old: str, new: str) -> str:
+    assert old in text, f"{old!r} is no longer in the image's configuration: update the tests"
+    return text.replace(old, new)
+
+
+def wait_until(ready: Callable[[], bool], proc: subprocess.Popen, what: str, seconds=30) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if ready():
+                return
+        except OSError:
+            pass
+        assert proc.poll() is None, f"{what} exited ({proc.returncode})"
+        assert time.monotonic() < deadline, f"{what} did not answer within {seconds} s"
+        time.sleep(0.05)
+
+
+def start_uwsgi(
+    work: Path,
+    *,
+    module: str,
+    env: dict[str, str],
+    edit: Callable[[str], str] = lambda ini: ini,
+) -> tuple[subprocess.Popen, int]:
+    """docker/uwsgi.ini serving ``module`` (importable from ``work``) on a free port."""
+    port = free_port()
+    ini = (ROOT / "docker" / "uwsgi.ini").read_text()
+    ini = replace(ini, "chdir = /app", f"chdir = {work}")
+    ini = replace(ini, "module = openpress.wsgi:application", f"module = {module}")
+    ini = replace(ini, "http-socket = :9000", f"http-socket = 127.0.0.1:{port}")
+    (work / "uwsgi.ini").write_text(edit(ini))
+    with (work / "uwsgi.log").open("w") as out:
+        proc = subprocess.Popen(
+            [UWSGI, "--ini", str(work / "uwsgi.ini")],
+            cwd=work,
+            env={"PATH": os.environ["PATH"], **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    wait_until(
+        lambda: bool(socket.create_connection(("127.0.0.1", port), 1).close() or 1), proc, "uWSGI"
+    )
+    return proc, port
+
+
+def start_nginx(
+    work: Path,
+    *,
+    upstream_port: int,
+    api_port: int | None = None,
+    trusted_ranges: str = "",
+    edit: Callable[[str], str] = lambda conf: conf,
+) -> tuple[subprocess.Popen, int]:
+    """The image's nginx.conf and rendered openpress.conf.template, proxying to 127.0.0.1 at
+    ``upstream_port`` (web, and api unless ``api_port``), listening on a free port."""
+    snippets = work / "openpress"
+    snippets.mkdir(parents=True)
+    rendered = work / "default.conf"
+    subprocess.run(
+        [
+            "sh",
+            str(NGINX_DIR / "start.sh"),
+            "--render",
+            str(NGINX_DIR / "openpress.conf.template"),
+            str(rendered),
+        ],
+        env={
+            "PATH": os.environ["PATH"],
+            "MEDIA_LINK_SECRET": LINK_KEY,
+            "TRUSTED_PROXY_RANGES": trusted_ranges,
+        },
+        check=True,
+        timeout=30,
+    )
+    port = free_port()
+    conf = rendered.read_text()
+    for old, new in (
+        ("server web:9000;", f"server 127.0.0.1:{upstream_port};"),
+        ("server api:9000;", f"server 127.0.0.1:{api_port or upstream_port};"),
+        ("listen 8080 default_server;", f"listen 127.0.0.1:{port} default_server;"),
+        ("/var/cache/nginx/", f"{work}/cache/"),
+        ("/usr/share/openpress/static/", f"{work}/static/"),
+        ("/data/media/", f"{work}/media/"),
+        ("/etc/nginx/openpress/", f"{snippets}/"),
+    ):
+        conf = replace(conf, old, new)
+    rendered.write_text(edit(conf))
+    for snippet in (NGINX_DIR / "snippets").glob("*.conf"):
+        text = snippet.read_text().replace("/etc/nginx/openpress/", f"{snippets}/")
+        (snippets / snippet.name).write_text(edit(text.replace("/data/media/", f"{work}/media/")))
+    (work / "cache").mkdir()
+    main = (NGINX_DIR / "nginx.conf").read_text()
+    for old, new in (
+        ("pid /run/nginx.pid;", f"pid {work}/nginx.pid;"),
+        ("/var/cache/nginx/", f"{work}/cache/"),
+        ("include /etc/nginx/conf.d/*.conf;", f"include {rendered};"),
+        ("access_log /dev/stdout;", "access_log off;"),
+    ):
+        main = replace(main, old, new)
+    if os.geteuid() == 0:  # as root, workers would switch to "nobody"
+        main = "user root;\n" + main
+    (work / "nginx.conf").write_text(main)
+    checked = subprocess.run(
+        [NGINX, "-t", "-p", str(work), "-c", str(work / "nginx.conf")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert checked.returncode == 0, checked.stderr
+    proc = subprocess.Popen(
+        [NGINX, "-p", str(work), "-c", str(work / "nginx.conf"), "-g", "daemon off;"],
+        stderr=subprocess.DEVNULL,
+    )
+
+    def healthy() -> bool:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        try:
+            conn.request("GET", "/nginx-health")
+            return conn.getresponse().status == 200
+        finally:
+            conn.close()
+
+    wait_until(healthy, proc, "nginx", seconds=20)
+    return proc, port
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
