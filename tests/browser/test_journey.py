@@ -108,8 +108,10 @@ def test_sign_up_get_verified_upload_encode_watch_and_comment(
 
     # Scrub preview: the sprite tile under the pointer, then under the keyboard's seek.
     seek = me.get_by_role("slider", name="Seek")
+    # hover() scrolls the bar into view first: the player grows when the video's size is known,
+    # which may push the bar below the window after focus() scrolled to the player.
     box = seek.bounding_box()
-    me.mouse.move(box["x"] + box["width"] * 0.75, box["y"] + box["height"] / 2)
+    seek.hover(position={"x": box["width"] * 0.75, "y": box["height"] / 2})
     preview = me.locator(".scrub-preview")
     expect(preview).to_be_visible()
     expect(preview.locator(".scrub-thumb")).to_have_attribute("style", re.compile(r"sprites\.jpg"))
