@@ -603,7 +603,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description tus creation: headers Upload-Length and Upload-Metadata (filename, title, description, state; base64 values). The declared length counts against the account's upload quota from creation until the upload is finished, cancelled or expired. */
+        /** @description tus creation: headers Upload-Length and Upload-Metadata (filename, title, description, state, language (BCP 47); base64 values). The declared length counts against the account's upload quota from creation until the upload is finished, cancelled or expired. */
         post: operations["uploads_create"];
         delete?: never;
         options?: never;
@@ -684,7 +684,7 @@ export interface paths {
         put?: never;
         /**
          * Complete an upload straight to the bucket: it becomes a media
-         * @description JSON parts ([{PartNumber, ETag}], every part), optionally title, description, state. The file is checked as POST /api/v1/media checks it (type from its first bytes); encoding starts after.
+         * @description JSON parts ([{PartNumber, ETag}], every part), optionally title, description, state, language (BCP 47). The file is checked as POST /api/v1/media checks it (type from its first bytes); encoding starts after.
          */
         post: operations["uploads_s3_complete_create"];
         delete?: never;
@@ -1566,6 +1566,8 @@ export interface components {
             title?: string;
             description?: string;
             state?: components["schemas"]["StateEnum"];
+            /** @description BCP 47 tag of the language spoken or written (en, fr, pt-BR): its words are stemmed in it for search; empty or left out: unknown. */
+            language?: string;
         };
         /** @description What is known of a token once made: never its key. */
         NewApiToken: {
@@ -1752,6 +1754,7 @@ export interface components {
             title?: string;
             description?: string;
             state?: components["schemas"]["StateEnum"];
+            language?: string;
         };
         S3UploadCreateRequest: {
             filename: string;

@@ -94,6 +94,7 @@ def media_create(
     state: str = Media.State.PUBLIC,
     quota_counted: bool = False,
     enqueue: bool = True,
+    language: str = "",
 ) -> Media:
     """Store an upload under a generated name and enqueue its encoding after commit.
 
@@ -105,6 +106,7 @@ def media_create(
     _media_create_check(
         user=user, size=uploaded_file.size, state=state, quota_counted=quota_counted
     )
+    language = clean_language(language)
     uploaded_file.seek(0)
     head = uploaded_file.read(SNIFF_BYTES)
     uploaded_file.seek(0)
@@ -126,6 +128,7 @@ def media_create(
         state=state,
         quota_counted=quota_counted,
         enqueue=enqueue,
+        language=language,
     )
 
 
@@ -141,12 +144,14 @@ def media_create_stored(
     description: str = "",
     state: str = Media.State.PUBLIC,
     quota_counted: bool = False,
+    language: str = "",
 ) -> Media:
     """``media_create`` for an original already in storage under ``name``: an upload sent
     straight to the bucket, or streamed there by POST /api/v1/media (S3 mode). The same rules;
     ``head`` is the file's first ``SNIFF_BYTES`` and ``name`` must be ``original_name(uid, the
     sniffed extension)``. The caller deletes the object when this raises."""
     _media_create_check(user=user, size=size, state=state, quota_counted=quota_counted)
+    language = clean_language(language)
     media_type, extension = detect_media_type(head)
     if name != storage.original_name(uid, extension):
         raise ValueError(f"{name!r} is not the original's name for {uid} ({extension})")
@@ -161,6 +166,7 @@ def media_create_stored(
         description=description,
         state=state,
         quota_counted=quota_counted,
+        language=language,
     )
 
 
@@ -190,6 +196,7 @@ def _media_record(
     state: str,
     quota_counted: bool,
     enqueue: bool = True,
+    language: str = "",
 ) -> Media:
     """The Media row of a stored original; its encoding is enqueued after commit (unless
     ``enqueue`` is false). The stored file is deleted when the row cannot be made."""
@@ -204,6 +211,7 @@ def _media_record(
                 user=user,
                 title=clean_text(title, limit=100) or title_from_filename(filename),
                 description=description,
+                language=language,
                 media_type=media_type,
                 state=new_state,
                 requested_state=state,

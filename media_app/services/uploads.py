@@ -24,7 +24,12 @@ from django.utils import timezone
 
 from media_app.models import Media, ResumableUpload
 from media_app.services.errors import MediaRejected, ServiceError, UploadTooLarge
-from media_app.services.media import SNIFF_BYTES, detect_media_type, media_create
+from media_app.services.media import (
+    SNIFF_BYTES,
+    clean_language,
+    detect_media_type,
+    media_create,
+)
 from media_app.services.quotas import upload_quota_check
 
 logger = logging.getLogger(__name__)
@@ -85,6 +90,8 @@ def upload_create(*, user, length: int, metadata: dict[str, str]) -> ResumableUp
         raise UploadTooLarge(
             f"The file is {length} bytes; the limit is {settings.UPLOAD_MAX_SIZE} bytes."
         )
+    # A tag refused now, not when the last byte arrives (upload_finish reads it again).
+    clean_language(metadata.get("language", ""))
     with transaction.atomic():
         # The declared length counts from now on, before any byte is stored.
         upload_quota_check(user=user, adding=length, new_pending=True)
@@ -173,6 +180,7 @@ def upload_finish(*, upload: ResumableUpload) -> Media:
                 title=meta.get("title", ""),
                 description=meta.get("description", ""),
                 state=meta.get("state") or Media.State.PUBLIC,
+                language=meta.get("language", ""),
                 quota_counted=True,  # its length was counted when the upload was created
             )
         locked.media = media

@@ -40,7 +40,12 @@ from django.utils import timezone
 from media_app import delivery, storage
 from media_app.models import Media, ResumableUpload
 from media_app.services.errors import MediaRejected, ServiceError, UploadTooLarge
-from media_app.services.media import SNIFF_BYTES, detect_media_type, media_create_stored
+from media_app.services.media import (
+    SNIFF_BYTES,
+    clean_language,
+    detect_media_type,
+    media_create_stored,
+)
 from media_app.services.quotas import upload_quota_check
 from media_app.services.uploads import ABANDONED_AFTER
 
@@ -328,9 +333,11 @@ def s3_upload_complete(
     title: str = "",
     description: str = "",
     state: str = Media.State.PUBLIC,
+    language: str = "",
 ) -> Media:
     """Assemble the parts, check the object's size and type and turn it into a Media."""
     _require_s3()
+    language = clean_language(language)  # refused before the parts are put together
     _require_unfinished(upload)
     completed = False
     try:
@@ -357,7 +364,7 @@ def s3_upload_complete(
             except BotoCoreError as exc:
                 raise _storage_failed(exc, "CompleteMultipartUpload") from exc
             completed = True
-            media = _media_from_object(locked, title, description, state)
+            media = _media_from_object(locked, title, description, state, language)
             locked.media = media
             locked.save(update_fields=["media", "updated_at"])
     except BaseException:
@@ -370,7 +377,9 @@ def s3_upload_complete(
     return media
 
 
-def _media_from_object(upload: ResumableUpload, title: str, description: str, state: str) -> Media:
+def _media_from_object(
+    upload: ResumableUpload, title: str, description: str, state: str, language: str
+) -> Media:
     client, bucket, key = storage.s3_client(), storage.bucket_name(), upload.s3_key
     try:
         # The real size from the object (RGW's CompleteMultipartUpload ETag is empty anyway).
@@ -399,6 +408,7 @@ def _media_from_object(upload: ResumableUpload, title: str, description: str, st
             title=title,
             description=description,
             state=state,
+            language=language,
             quota_counted=True,  # its size was counted when the upload was created
         )
     except BaseException:
@@ -604,7 +614,14 @@ class BucketStream:
 
 
 def media_from_stream(
-    *, user, stream: BucketStream, filename: str, title: str, description: str, state: str
+    *,
+    user,
+    stream: BucketStream,
+    filename: str,
+    title: str,
+    description: str,
+    state: str,
+    language: str = "",
 ) -> Media:
     """The Media of a file ``BucketStream`` put in the bucket, by ``media_create``'s rules (a
     refused file's object is deleted by ``stream.discard``)."""
@@ -618,6 +635,7 @@ def media_from_stream(
         title=title,
         description=description,
         state=state,
+        language=language,
     )
     stream.claimed = True
     return media

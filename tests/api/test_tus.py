@@ -186,3 +186,21 @@ def test_abandoned_uploads_expire(user):
     assert not spool_path(old).exists()
     assert client.head(old_url, **TUS).status_code == 404
     assert client.head(fresh_url, **TUS).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_language_in_the_metadata_reaches_the_media_and_a_bad_one_is_refused_at_once(user):
+    client = client_for(user)
+    refused = client.post(
+        "/api/v1/uploads/",
+        HTTP_UPLOAD_LENGTH=str(len(PNG)),
+        HTTP_UPLOAD_METADATA=_meta(filename="a.png", language="not a language"),
+        **TUS,
+    )
+    assert refused.status_code == 400 and b"BCP 47" in refused.content
+    assert not ResumableUpload.objects.exists()
+    url = _create(client, len(PNG), filename="a.png", language="pt-BR")
+    last = _patch(client, url, 0, PNG)
+    assert last.status_code == 204
+    media = Media.objects.get(friendly_token=last["Upload-Media"])
+    assert media.language == "pt-BR" and media.search_config == "openpress_portuguese"

@@ -181,3 +181,19 @@ def test_session_upload_with_csrf(user, settings, limit, padding, expected):
         "/api/v1/media", {"media_file": SimpleUploadedFile("p.png", PNG)}, format="multipart"
     )
     assert no_token.status_code == 403
+
+
+def test_the_language_given_at_upload_is_kept_and_searched_in(journalist):
+    client = client_for(journalist)
+    response = _upload(
+        client, "elections.pdf", PDF, title="Les élections municipales", language="fr"
+    )
+    assert response.status_code == 201, body(response)
+    token = response.json()["friendly_token"]
+    assert client.get(f"/api/v1/media/{token}").json()["language"] == "fr"
+    media = Media.objects.get(friendly_token=token)
+    assert media.language == "fr" and media.search_config == "openpress_french"
+    # A tag that is not BCP 47 is refused before anything is stored.
+    refused = _upload(client, "notes.pdf", PDF, language="French; DROP TABLE")
+    assert refused.status_code == 400 and "BCP 47" in body(refused)
+    assert Media.objects.count() == 1

@@ -152,10 +152,11 @@ def test_parts_put_to_the_bucket_become_media(
             upload,
             [{"PartNumber": n, "ETag": e} for n, e in zip((1, 2, 3), etags, strict=True)],
             title="Harbour at dawn",
+            language="de",
         )
     assert response.status_code == 201, response.content
     media = Media.objects.get(friendly_token=response.json()["friendly_token"])
-    assert media.user == user and media.title == "Harbour at dawn"
+    assert media.user == user and media.title == "Harbour at dawn" and media.language == "de"
     assert media.media_type == "image" and media.size == len(data)
     assert media.uid == row.id
     assert media.media_file.name == storage.original_name(row.id, "png")
@@ -197,6 +198,11 @@ def test_resume_after_a_reload_lists_the_parts_and_refuses_missing_ones(s3, s3_b
 
     second = send_part(client, upload, data, 2)
     parts = [{"PartNumber": n, "ETag": e} for n, e in ((1, first), (2, second), (3, third))]
+    # A language that is not a tag is refused before the parts are put together: the upload
+    # stays whole and completes once asked right.
+    bad_language = complete(client, upload, parts, language="français")
+    assert bad_language.status_code == 400 and "BCP 47" in bad_language.json()["detail"]
+    assert [p["PartNumber"] for p in client.get(f"{API}/{upload}/parts").json()] == [1, 2, 3]
     response = complete(client, upload, parts)
     assert response.status_code == 201, response.content
     assert Media.objects.get(friendly_token=response.json()["friendly_token"]).size == len(data)

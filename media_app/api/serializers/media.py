@@ -825,6 +825,13 @@ class MediaUploadInput(serializers.Serializer):
     title = serializers.CharField(required=False, allow_blank=True, max_length=1000)
     description = serializers.CharField(required=False, allow_blank=True, max_length=100_000)
     state = serializers.ChoiceField(choices=Media.State.choices, required=False)
+    language = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=35,
+        help_text="BCP 47 tag of the language spoken or written (en, fr, pt-BR): its words are "
+        "stemmed in it for search; empty or left out: unknown.",
+    )
 
 
 class MediaEditorActionInput(serializers.Serializer):

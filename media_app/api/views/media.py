@@ -153,6 +153,7 @@ class MediaListView(_MediaAPIView):
             "title": data.validated_data.get("title", ""),
             "description": data.validated_data.get("description", ""),
             "state": data.validated_data.get("state", Media.State.PUBLIC),
+            "language": data.validated_data.get("language", ""),
         }
         if isinstance(uploaded, StreamedToBucket):
             media = uploads_s3.media_from_stream(

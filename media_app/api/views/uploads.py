@@ -138,8 +138,9 @@ class UploadCollectionView(_TusView):
             429: OpenApiResponse(description="Too many uploads started; see Retry-After"),
         },
         description="tus creation: headers Upload-Length and Upload-Metadata (filename, title, "
-        "description, state; base64 values). The declared length counts against the account's "
-        "upload quota from creation until the upload is finished, cancelled or expired.",
+        "description, state, language (BCP 47); base64 values). The declared length counts "
+        "against the account's upload quota from creation until the upload is finished, "
+        "cancelled or expired.",
     )
     def post(self, request):
         if refused := self._unsupported_version():

@@ -216,8 +216,8 @@ class S3UploadCompleteView(_S3UploadView):
     @extend_schema(
         summary="Complete an upload straight to the bucket: it becomes a media",
         description="JSON parts ([{PartNumber, ETag}], every part), optionally title, "
-        "description, state. The file is checked as POST /api/v1/media checks it (type from "
-        "its first bytes); encoding starts after.",
+        "description, state, language (BCP 47). The file is checked as POST /api/v1/media "
+        "checks it (type from its first bytes); encoding starts after.",
         request=inline_serializer(
             "S3UploadComplete",
             {
@@ -225,6 +225,7 @@ class S3UploadCompleteView(_S3UploadView):
                 "title": serializers.CharField(required=False),
                 "description": serializers.CharField(required=False),
                 "state": serializers.ChoiceField(choices=Media.State.choices, required=False),
+                "language": serializers.CharField(required=False, max_length=35),
             },
         ),
         responses={201: s.SingleMediaSerializer, 409: _DETAIL, **_ERRORS},
@@ -255,6 +256,7 @@ class S3UploadCompleteView(_S3UploadView):
             title=title,
             description=description,
             state=_field(body, "state", str, required=False) or Media.State.PUBLIC,
+            language=_field(body, "language", str, required=False) or "",
         )
         detail = selectors.media_detail(user=request.user, friendly_token=media.friendly_token)
         data = s.SingleMediaSerializer(detail, context={"request": request}).data
