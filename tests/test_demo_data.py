@@ -98,7 +98,7 @@ def test_small_archive_counts_mix_counters_and_a_second_run_refused():
 
     # Search works on what bulk inserts made: every row has its document and language, a
     # listable media is found by its own title, and the suggestions' word list is filled.
-    assert not _demo_media().filter(search_vector__isnull=True).exists()
+    assert not _demo_media().filter(search_document__isnull=True).exists()
     assert _demo_media().exclude(language="").values("language").distinct().count() >= 3
     sample = _demo_media().filter(media_listable_q()).order_by("id").first()
     found = client_for(None).get("/api/v1/search", {"q": f'"{sample.title}"'}).json()

@@ -174,15 +174,20 @@ class StandardPagination(PageNumberPagination):
 
     # What the serializer reads, made of the page's queryset (paginated(rows=...)).
     rows: Callable[[QuerySet], QuerySet] | None = None
+    # A cheaper query of the queryset's ids, in its order (paginated(ids=...)): a ranked
+    # search's, read from the search documents alone. The page's rows still come from the
+    # queryset, so its rules hold; a row it refuses is left out of the page.
+    ids: QuerySet | None = None
 
     def _window(self, qs: QuerySet, offset: int, limit: int, keys) -> list:
         rows = self.rows or (lambda page: page)
-        if offset <= DEFERRED_JOIN_OFFSET and keys is not None:
+        if offset <= DEFERRED_JOIN_OFFSET and keys is not None and self.ids is None:
             return list(rows(qs)[offset : offset + limit])
         # Deep, or ordered by an expression (a search's score): the ids first, from the
         # ordering's index and without the serializer's joins, sorted on their own (narrow rows,
         # no spill to disk); then the rows of those ids.
-        ids = list(qs.values_list("pk", flat=True)[offset : offset + limit])
+        source = self.ids if self.ids is not None else qs.values_list("pk", flat=True)
+        ids = list(source[offset : offset + limit])
         if not ids:
             return []
         position = {pk: i for i, pk in enumerate(ids)}
@@ -196,10 +201,11 @@ class StandardPagination(PageNumberPagination):
         if number == 1 and not has_next:
             return on_page, False
         limit = self.count_exact_limit or COUNT_EXACT_LIMIT
-        bounded = qs.order_by().values("pk")[: limit + 1].count()
+        counted = self.ids if self.ids is not None else qs.values("pk")
+        bounded = counted.order_by()[: limit + 1].count()
         if bounded <= limit:
             return bounded, False
-        return max(estimated_count(qs), limit + 1), True
+        return max(estimated_count(counted), limit + 1), True
 
     @staticmethod
     def _keys_of(row, keys, qs: QuerySet) -> list:
@@ -309,13 +315,15 @@ def paginated(
     serializer_class,
     pagination_class: type[StandardPagination] = StandardPagination,
     rows=None,
+    ids=None,
     **ctx,
 ):
-    """One page of ``qs`` serialized, as a paginated response (``rows``: see
+    """One page of ``qs`` serialized, as a paginated response (``rows`` and ``ids``: see
     ``BaseAPIView.paginated``)."""
     paginator = pagination_class()
     if rows is not None:
         paginator.rows = rows
+    paginator.ids = ids
     page = paginator.paginate_queryset(qs, request, view=view)
     data = serializer_class(page, many=True, context={"request": request, **ctx}).data
     return paginator.get_paginated_response(data)

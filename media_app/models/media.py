@@ -1,8 +1,6 @@
 import uuid
 
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 
@@ -72,11 +70,11 @@ _LISTABLE = Q(state="public", is_reviewed=True, encoding_status="success", retra
 
 
 class MediaManager(models.Manager):
-    """Media rows without their search document: only search reads it, in SQL (it can run to
-    tens of kilobytes with a transcript, and no page needs it)."""
+    """Media rows without ``media_info`` (ffprobe's answer, most of a row's bytes): only the
+    encoder reads it, and no page needs it (read on first access when asked)."""
 
     def get_queryset(self):
-        return super().get_queryset().defer("search_vector")
+        return super().get_queryset().defer("media_info")
 
 
 class Media(models.Model):
@@ -187,14 +185,13 @@ class Media(models.Model):
     chapters = models.JSONField(default=list, blank=True)
     embed_domains = models.JSONField(default=list, blank=True)
     # Search (issue 17, docs/search.md). ``language`` (BCP 47, "" when unknown) chooses the
-    # stemming; the document and its configuration are written by services/search.py only.
+    # stemming; the document itself is a SearchDocument (models/search.py), written by
+    # services/search.py only.
     language = models.CharField(
         max_length=35,
         blank=True,
         help_text="BCP 47 tag of the language spoken or written in the media ('' = unknown).",
     )
-    search_config = models.CharField(max_length=40, default="openpress_simple", editable=False)
-    search_vector = SearchVectorField(null=True, editable=False)
 
     views = models.PositiveIntegerField(default=0)
     likes = models.PositiveIntegerField(default=0)
@@ -229,8 +226,6 @@ class Media(models.Model):
                 fields=["state", "is_reviewed", "encoding_status", "-add_date"],
                 name="media_listable_idx",
             ),
-            # Made on PostgreSQL only (migration 0022): the embedded SQLite has no tsvector.
-            GinIndex(fields=["search_vector"], name="media_search_gin"),
             # One per ordering the API offers over listable media (issue 17; the EXPLAINs are in
             # docs/performance.md): page 1, a keyset page and a deep page's ids each read a
             # range of one of these, in order, from the index alone.

@@ -273,6 +273,19 @@ def media_search(
     return qs.prefetch_related("categories")
 
 
+def media_search_ids(*, q: str = "", ordering: str = "", **others: str) -> QuerySet | None:
+    """The ordered ids of what ``media_search`` (or ``media_listing``, whose public list is the
+    same) finds with the same arguments, read from the search documents alone
+    (selectors.search.ranked_listable_ids), for the plain ranked search: words and nothing else
+    (the search box). ``None`` otherwise (a filter, an author, a ``show``, a ``sort_by``), and
+    the paginator reads the media query itself. The page's rows always come from the media
+    query, visibility rules and all."""
+    del ordering  # (without sort_by, the order is the ranking's)
+    if not (q and search.fts_enabled()) or any(others.values()):
+        return None
+    return search.ranked_listable_ids(q)
+
+
 def _subtitle_rows() -> ArraySubquery:
     """The media's subtitle tracks as JSON rows (language, label, file), by language."""
     tracks = Subtitle.objects.filter(media=OuterRef("pk")).order_by("language")

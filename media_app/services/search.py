@@ -1,9 +1,11 @@
 """The search documents (issue 17, docs/search.md): one weighted ``tsvector`` per media, kept in
-``Media.search_vector`` (GIN-indexed), and the word list that "did you mean" draws from.
+a :class:`SearchDocument` row (GIN-indexed; a narrow table of its own, migration 0025), and
+the word list that "did you mean" draws from.
 
 A document is built in SQL, in the media's own text search configuration
-(``Media.search_config``, chosen from ``Media.language``; ``openpress_simple`` when the language
-is unknown or has no stemmer), every configuration folding accents first (migration 0022):
+(``SearchDocument.config``, chosen from ``Media.language``; ``openpress_simple`` when the
+language is unknown or has no stemmer), every configuration folding accents first (migration
+0022):
 
 * A: the title
 * B: the tags, the categories and the author's name and username
@@ -23,7 +25,8 @@ from collections.abc import Iterable
 
 from django.db import connection, transaction
 
-from media_app.models import Category, Media, SearchTerm, Subtitle, Tag, User
+from media_app.models import Category, Media, SearchDocument, SearchTerm, Subtitle, Tag, User
+from media_app.models.search import LISTABLE_SQL
 from media_app.selectors.media import media_listable_q
 from media_app.selectors.search import (
     LANGUAGE_CONFIGS,
@@ -58,6 +61,7 @@ def _config_case(column: str) -> tuple[str, list[str]]:
 def _document_sql() -> tuple[str, list]:
     t = {
         "media": Media._meta.db_table,
+        "doc": SearchDocument._meta.db_table,
         "user": User._meta.db_table,
         "tag": Tag._meta.db_table,
         "media_tags": Media.tags.through._meta.db_table,
@@ -65,13 +69,10 @@ def _document_sql() -> tuple[str, list]:
         "media_cats": Media.categories.through._meta.db_table,
         "sub": Subtitle._meta.db_table,
     }
-    case_sql, case_params = _config_case("language")
-    # The configuration is computed in a subquery so the vector uses the new one (SET
-    # expressions see the row as it was).
+    case_sql, case_params = _config_case("m.language")
     sql = f"""
-        UPDATE {t["media"]} AS m
-        SET search_config = c.cfg,
-            search_vector =
+        INSERT INTO {t["doc"]} AS d (media_id, config, add_date, listable, vector)
+        SELECT m.id, c.cfg, m.add_date, {LISTABLE_SQL.format(row="m")},
                 setweight(to_tsvector(c.cfg::regconfig, m.title), 'A')
              || setweight(to_tsvector(c.cfg::regconfig, coalesce(
                     (SELECT string_agg(tg.title, ' ') FROM {t["tag"]} tg
@@ -86,10 +87,14 @@ def _document_sql() -> tuple[str, list]:
              || setweight(to_tsvector(c.cfg::regconfig, left(coalesce(
                     (SELECT string_agg(s.text, ' ' ORDER BY s.language) FROM {t["sub"]} s
                      WHERE s.media_id = m.id), ''), %s)), 'D')
-        FROM (SELECT id, {case_sql} AS cfg FROM {t["media"]} WHERE id = ANY(%s)) AS c,
-             {t["user"]} AS u
-        WHERE m.id = c.id AND u.id = m.user_id
-        RETURNING m.search_config
+        FROM {t["media"]} AS m
+        JOIN {t["user"]} AS u ON u.id = m.user_id
+        CROSS JOIN LATERAL (SELECT {case_sql} AS cfg) AS c
+        WHERE m.id = ANY(%s)
+        ON CONFLICT (media_id) DO UPDATE
+        SET config = EXCLUDED.config, add_date = EXCLUDED.add_date,
+            listable = EXCLUDED.listable, vector = EXCLUDED.vector
+        RETURNING d.config
     """  # noqa: S608 (table names from model metadata; every value is a bound parameter)
     return sql, [DESCRIPTION_CHARS, SUBTITLE_CHARS, *case_params]
 
@@ -172,7 +177,9 @@ def refresh_terms() -> int:
             JOIN {t["user"]} u ON u.id = m.user_id
         """  # noqa: S608 (table names from model metadata)
         cursor.execute(f"DELETE FROM {t['terms']}")  # noqa: S608
-        cursor.execute(f"SELECT DISTINCT search_config FROM {t['media']}")  # noqa: S608
+        cursor.execute(
+            f"SELECT DISTINCT config FROM {SearchDocument._meta.db_table}"  # noqa: S608
+        )
         note_configs_in_use({row[0] for row in cursor.fetchall()}, replace=True)
         cursor.execute(
             f"INSERT INTO {t['terms']} (term, documents) "  # noqa: S608

@@ -138,6 +138,8 @@ def test_the_same_number_of_queries_whatever_the_size_and_depth(
     [
         "/api/v1/media?page_size=5&page=2",
         "/api/v1/search?q=item&page_size=5&page=2",
+        "/api/v1/search?q=item&media_type=video&page_size=5&page=2",
+        "/api/v1/media?q=item&page_size=5&page=2",
         "/api/v1/search?t=none&page_size=5",
         "/api/v1/user/action/like?page_size=5",
         "/api/v1/tags?page_size=5",
@@ -174,6 +176,7 @@ def busy_archive(archive):
         ("/api/v1/media", None),
         ("/api/v1/media?sort_by=views", None),
         ("/api/v1/search?q=item", None),
+        ("/api/v1/media?q=item", None),
         ("/api/v1/media?author={author}", "owner"),
         ("/api/v1/comments", None),
         ("/api/v1/media/{token}/comments", None),

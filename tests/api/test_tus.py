@@ -203,4 +203,4 @@ def test_the_language_in_the_metadata_reaches_the_media_and_a_bad_one_is_refused
     last = _patch(client, url, 0, PNG)
     assert last.status_code == 204
     media = Media.objects.get(friendly_token=last["Upload-Media"])
-    assert media.language == "pt-BR" and media.search_config == "openpress_portuguese"
+    assert media.language == "pt-BR" and media.search_document.config == "openpress_portuguese"

@@ -192,7 +192,7 @@ def test_the_language_given_at_upload_is_kept_and_searched_in(journalist):
     token = response.json()["friendly_token"]
     assert client.get(f"/api/v1/media/{token}").json()["language"] == "fr"
     media = Media.objects.get(friendly_token=token)
-    assert media.language == "fr" and media.search_config == "openpress_french"
+    assert media.language == "fr" and media.search_document.config == "openpress_french"
     # A tag that is not BCP 47 is refused before anything is stored.
     refused = _upload(client, "notes.pdf", PDF, language="French; DROP TABLE")
     assert refused.status_code == 400 and "BCP 47" in body(refused)

@@ -46,7 +46,7 @@ def test_owner_edits_the_title_and_sees_it_on_the_watch_page(live_server, new_pa
     media.refresh_from_db()
     assert media.title == "Harbour at dawn, the fishermen return"
     assert media.state == "unlisted" and media.allow_download is False
-    assert media.language == "fr" and media.search_config == "openpress_french"
+    assert media.language == "fr" and media.search_document.config == "openpress_french"
     assert sorted(media.tags.values_list("title", flat=True)) == ["fishing", "harbour"]
 
     # A blank title is refused with the server's message; nothing changes.

@@ -115,9 +115,11 @@ class MediaListView(_MediaAPIView):
         if kwargs.get("show") in ("shared_by_me", "shared_with_me"):
             # Nothing is shared in OpenPress (visibility is public, unlisted or private).
             qs = Media.objects.none()
+            ids = None
         else:
             qs = selectors.media_listing(user=request.user, **kwargs)
-        return self.paginated(qs, s.MediaSerializer, rows=s.MediaSerializer.rows)
+            ids = selectors.media_search_ids(**kwargs)  # words alone: the public list's ids
+        return self.paginated(qs, s.MediaSerializer, rows=s.MediaSerializer.rows, ids=ids)
 
     @extend_schema(
         tags=["media"],
@@ -560,7 +562,8 @@ class SearchView(_MediaAPIView):
                     titles = qs.values_list("title", flat=True)[: selectors.SEARCH_TITLES_LIMIT]
                     return Response([{"title": t} for t in titles])
                 qs = selectors.media_search(user=request.user, snippets=True, **kwargs)
-                response = self.paginated(qs, s.MediaSearchSerializer)
+                ids = selectors.media_search_ids(**kwargs)
+                response = self.paginated(qs, s.MediaSearchSerializer, ids=ids)
                 response.data["suggestion"] = self._suggestion(request, response.data, kwargs)
                 return response
         except OperationalError as error:
