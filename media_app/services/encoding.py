@@ -272,6 +272,16 @@ def encoding_prepare(*, media_id: int, task_id: str | None = None) -> Plan | Non
         if task_id is not None and lease.is_duplicate(media_id=media_id, task_id=task_id):
             logger.warning("media %s: encode %s delivered again; dropped", media_id, task_id)
             return None
+        replaced, replaced_status = media.encoding_run, media.encoding_status
+        if (
+            replaced
+            and replaced_status != Status.SUCCESS
+            and f"/hls/{replaced}/" in media.hls_file
+        ):
+            # The early master of a run that never finished (its worker died and this is its
+            # first step delivered again, or an editor asked for a new encode while it ran):
+            # not a previous complete encode to go on serving (encoding/lease.py).
+            media.hls_file = ""
         run_token = uuid.uuid4().hex[:12]
         media.encoding_run = run_token
         media.encoding_status = Status.RUNNING
@@ -285,6 +295,7 @@ def encoding_prepare(*, media_id: int, task_id: str | None = None) -> Plan | Non
                 "encoding_fail_reason",
                 "encoding_started_at",
                 "encoding_attempts",
+                "hls_file",
                 "edit_date",
             ]
         )

@@ -83,6 +83,30 @@ def test_the_api_hands_out_no_unfinished_master_of_a_run_whose_worker_was_lost(u
     assert _hls_info(media)["master_file"].endswith("/hls/runP/master.m3u8")
 
 
+@pytest.mark.django_db
+def test_a_new_run_takes_back_the_early_master_of_the_run_it_replaces(user):
+    """A run replaced before it finished (its first step delivered again after its worker
+    died, or an editor's "encode again") leaves its early master behind: the new run must not
+    serve it as if it were a previous complete encode. CI caught it under load: the rescuing
+    worker's new run served the killed run's truncated ladder."""
+    media = upload(make_clip_once(), user=user)
+    early = _write_master(media, "runA")
+    Media.objects.filter(pk=media.pk).update(
+        encoding_status="running", encoding_run="runA", hls_file=early
+    )
+    plan = svc.encoding_prepare(media_id=media.pk)
+    media.refresh_from_db()
+    assert media.encoding_run == plan.run != "runA"
+    assert media.hls_file == "" and _hls_info(media) == {}
+    # A complete encode, though, stays served while the next run is encoded.
+    done = _write_master(media, plan.run)
+    Media.objects.filter(pk=media.pk).update(encoding_status="success", hls_file=done)
+    again = svc.encoding_prepare(media_id=media.pk)
+    media.refresh_from_db()
+    assert media.encoding_run == again.run and media.hls_file == done
+    assert _hls_info(media)["master_file"].endswith(f"/hls/{plan.run}/master.m3u8")
+
+
 _CLIP: list[Path] = []
 
 
