@@ -103,6 +103,9 @@ INPUT_DEMUXERS = (
     "apng",
 )
 NOT_ALLOWED = "Format not on whitelist"
+# What a file that names other files or addresses shows in its first bytes (HLS, ffconcat, XML
+# manifests, PLS): a refused format without any of them is just not media we read.
+REFERENCE_MARKERS = (b"#extm3u", b"#extinf", b"ffconcat", b"<?xml", b"[playlist]", b"://")
 
 
 # Reading over HTTP (S3 mode: ``media_app.storage.ffmpeg_source`` hands out a presigned GET URL
@@ -266,10 +269,13 @@ def probe_error_reason(stderr: str, head: bytes = b"") -> str:
             "The file is incomplete or corrupt: its index (moov atom) is missing. Upload it again."
         )
     if NOT_ALLOWED in text:
-        return (
-            "Files of this format are not accepted: it refers to other files or addresses "
-            "instead of holding the media itself (a playlist, for instance)."
-        )
+        if any(marker in head.lower() for marker in REFERENCE_MARKERS):
+            return (
+                "Files of this format are not accepted: it refers to other files or addresses "
+                "instead of holding the media itself (a playlist, for instance)."
+            )
+        # Noise can sniff as some rare format ffprobe is not allowed to open.
+        return "The file is not a video, audio or image in a format that can be read."
     if "Invalid data found" in text:
         return "The file is not a video, audio or image that can be read."
     return f"The file could not be read as media ({detail[:200] or 'unknown error'})."

@@ -273,11 +273,7 @@ def encoding_prepare(*, media_id: int, task_id: str | None = None) -> Plan | Non
             logger.warning("media %s: encode %s delivered again; dropped", media_id, task_id)
             return None
         replaced, replaced_status = media.encoding_run, media.encoding_status
-        if (
-            replaced
-            and replaced_status != Status.SUCCESS
-            and f"/hls/{replaced}/" in media.hls_file
-        ):
+        if replaced and replaced_status != Status.SUCCESS and f"/hls/{replaced}/" in media.hls_file:
             # The early master of a run that never finished (its worker died and this is its
             # first step delivered again, or an editor asked for a new encode while it ran):
             # not a previous complete encode to go on serving (encoding/lease.py).
@@ -325,7 +321,8 @@ def _prepare(media: Media, run_token: str) -> Plan | None:
         raise BadInput("The file is empty.")
     provenance.provenance_ingest(media=media)
     with files.scratch() as work:
-        head = storage.read_head(name, 16)
+        # Enough to tell a PDF, an MP4 and a playlist behind a tag (probe_error_reason).
+        head = storage.read_head(name, 4096)
         if head.startswith(b"%PDF-"):
             _prepare_pdf(media, run_token, storage.stage_in(name, work), work)
             return Plan(media.pk, run_token, "done")
