@@ -10,7 +10,6 @@ import os
 import shutil
 import subprocess
 import threading
-import time
 
 import pytest
 import yaml
@@ -18,9 +17,7 @@ import yaml
 from openpress import config
 from openpress.deployment import kubernetes, topology
 from tests.deploy.conftest import ROOT, Build, containers, run, tool
-from tests.docker.servers import NGINX, NGINX_DIR
-from tests.docker.servers import free_port as _free_port
-from tests.docker.servers import replace as _replace
+from tests.docker.servers import NGINX, start_nginx, stop
 from tests.docker.test_nginx_forwarded import Recorder, get
 
 APP = ("web", "api", "celery-short", "celery-long", "celery-beat")
@@ -310,70 +307,9 @@ def s3_nginx(tmp_path):
     app = Recorder()
     threading.Thread(target=app.serve_forever, daemon=True).start()
     work = tmp_path / "nginx"
-    snippets = work / "openpress"
-    snippets.mkdir(parents=True)
-    rendered = work / "default.conf"
-    subprocess.run(
-        [
-            "sh",
-            str(NGINX_DIR / "start.sh"),
-            "--render",
-            str(NGINX_DIR / "openpress.conf.template"),
-            str(rendered),
-        ],
-        env={
-            "PATH": os.environ["PATH"],
-            "MEDIA_LINK_SECRET": "0123456789abcdef" * 4,
-            "AWS_STORAGE_BUCKET_NAME": "openpress-media",
-        },
-        check=True,
-        timeout=30,
-    )
-    port = _free_port()
-    conf = rendered.read_text()
-    for old, new in (
-        ("server web:9000;", f"server 127.0.0.1:{app.server_address[1]};"),
-        ("server api:9000;", f"server 127.0.0.1:{app.server_address[1]};"),
-        ("listen 8080 default_server;", f"listen 127.0.0.1:{port} default_server;"),
-        ("/var/cache/nginx/", f"{work}/cache/"),
-        ("/usr/share/openpress/static/", f"{work}/static/"),
-        ("/etc/nginx/openpress/", f"{snippets}/"),
-    ):
-        conf = _replace(conf, old, new)
-    rendered.write_text(conf)
-    for snippet in (NGINX_DIR / "snippets").glob("*.conf"):
-        (snippets / snippet.name).write_text(
-            snippet.read_text().replace("/etc/nginx/openpress/", f"{snippets}/")
-        )
-    (work / "cache").mkdir()
-    main = (NGINX_DIR / "nginx.conf").read_text()
-    for old, new in (
-        ("pid /run/nginx.pid;", f"pid {work}/nginx.pid;"),
-        ("/var/cache/nginx/", f"{work}/cache/"),
-        ("include /etc/nginx/conf.d/*.conf;", f"include {rendered};"),
-        ("access_log /dev/stdout;", "access_log off;"),
-    ):
-        main = _replace(main, old, new)
-    if os.geteuid() == 0:
-        main = "user root;\n" + main
-    (work / "nginx.conf").write_text(main)
-    proc = subprocess.Popen(
-        [NGINX, "-p", str(work), "-c", str(work / "nginx.conf"), "-g", "daemon off;"],
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            if get(port, "/nginx-health")[0] == 200:
-                break
-        except OSError:
-            pass
-        assert proc.poll() is None, proc.stderr.read().decode()
-        assert time.monotonic() < deadline, "nginx did not answer within 20 s"
-        time.sleep(0.05)
-    yield port, app, conf
-    proc.terminate()
-    proc.wait(timeout=20)
+    proc, port = start_nginx(work, upstream_port=app.server_address[1], bucket="openpress-media")
+    yield port, app, (work / "default.conf").read_text()
+    stop(proc)
     app.shutdown()
     app.server_close()
 

@@ -81,10 +81,13 @@ def start_nginx(
     upstream_port: int,
     api_port: int | None = None,
     trusted_ranges: str = "",
+    bucket: str = "",
     edit: Callable[[str], str] = lambda conf: conf,
 ) -> tuple[subprocess.Popen, int]:
     """The image's nginx.conf and rendered openpress.conf.template, proxying to 127.0.0.1 at
-    ``upstream_port`` (web, and api unless ``api_port``), listening on a free port."""
+    ``upstream_port`` (web, and api unless ``api_port``), listening on a free port; rendered in
+    S3 mode (no media volume) when ``bucket`` is given. The rendered server configuration is
+    left in ``work / "default.conf"``."""
     snippets = work / "openpress"
     snippets.mkdir(parents=True)
     rendered = work / "default.conf"
@@ -100,6 +103,7 @@ def start_nginx(
             "PATH": os.environ["PATH"],
             "MEDIA_LINK_SECRET": LINK_KEY,
             "TRUSTED_PROXY_RANGES": trusted_ranges,
+            **({"AWS_STORAGE_BUCKET_NAME": bucket} if bucket else {}),
         },
         check=True,
         timeout=30,
@@ -112,7 +116,7 @@ def start_nginx(
         ("listen 8080 default_server;", f"listen 127.0.0.1:{port} default_server;"),
         ("/var/cache/nginx/", f"{work}/cache/"),
         ("/usr/share/openpress/static/", f"{work}/static/"),
-        ("/data/media/", f"{work}/media/"),
+        *(() if bucket else (("/data/media/", f"{work}/media/"),)),  # S3 mode: no volume
         ("/etc/nginx/openpress/", f"{snippets}/"),
     ):
         conf = replace(conf, old, new)
