@@ -64,6 +64,20 @@ def _router_nginx(conf: str) -> str:
     return conf.replace("proxy_set_header Connection close;", 'proxy_set_header Connection "";')
 
 
+def _http11_uwsgi(ini: str) -> str:
+    ini = ini.replace("add-header = Connection: close\n", "")
+    return re.sub(r"http-socket = (\S+)\n", r"http11-socket = \1\n", ini)
+
+
+def _http11_nginx(conf: str) -> str:
+    conf = re.sub(
+        r"(server (?:web|api|127\.0\.0\.1):\d+;)",
+        r"\1\n    keepalive 1;\n    keepalive_timeout 2s;",
+        conf,
+    )
+    return conf.replace("proxy_set_header Connection close;", 'proxy_set_header Connection "";')
+
+
 def _uwsgi_protocol_uwsgi(ini: str) -> str:
     ini = ini.replace("add-header = Connection: close\n", "")
     return re.sub(r"http-socket = (\S+)\n", r"uwsgi-socket = \1\n", ini)
@@ -98,6 +112,7 @@ def run(kind: str, *, requests: int, concurrency: int, path: str) -> dict:
     uwsgi_edit, nginx_edit = {
         "router": (_router_uwsgi, _router_nginx),
         "uwsgi": (_uwsgi_protocol_uwsgi, _uwsgi_protocol_nginx),
+        "http11": (_http11_uwsgi, _http11_nginx),
     }.get(kind, (lambda ini: ini, lambda conf: conf))
     ini_dir = work / "app"
     uwsgi, uport = start_uwsgi(

@@ -7,8 +7,9 @@ so "who may see what" is decided here and nowhere else.
 from __future__ import annotations
 
 from django.contrib.postgres.expressions import ArraySubquery
+from django.core.cache import cache
 from django.db import connection
-from django.db.models import Case, F, OuterRef, Q, QuerySet, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import JSONObject
 
 from media_app.models import Comment, Media, Subtitle
@@ -144,6 +145,9 @@ UPLOAD_DATE_DAYS = {"today": 1, "this_week": 7, "this_month": 31, "this_year": 3
 # MediaCMS's ``duration`` buckets, in minutes.
 DURATION_MINUTES = {"0-20": (0, 20), "20-40": (20, 40), "40-60": (40, 60), "60-120": (60, 120)}
 RELATED_MEDIA_LIMIT = 12
+# How long the choice of a media's related media is kept (media_related): what is shown of them
+# is read fresh every time.
+RELATED_IDS_SECONDS = 600
 SEARCH_TITLES_LIMIT = 40
 
 
@@ -270,7 +274,7 @@ def media_search(
         qs = qs.order_by(F("search_score").desc(), "-add_date", "-id")
     else:
         qs = _ordered(qs, sort_by=sort_by, ordering=ordering)
-    return qs.prefetch_related("categories")
+    return qs  # (a page's categories: one query, api/serializers/media.py _SearchResults)
 
 
 def media_search_ids(*, q: str = "", ordering: str = "", **others: str) -> QuerySet | None:
@@ -318,19 +322,49 @@ def media_related(*, media: Media, limit: int = RELATED_MEDIA_LIMIT) -> QuerySet
     """Listable media like this one: a shared tag first, then a shared category, then the same
     author, then the rest; the most viewed and newest first within each.
 
+    Which media those are (:func:`media_related_ids`) is kept in the cache for
+    ``RELATED_IDS_SECONDS``; whether each may still be shown is read again on every call, in the
+    query of their rows: a media hidden, withheld or deleted since drops out at once, a new one
+    joins within minutes.
+    """
+    tag_ids = sorted(t.pk for t in getattr(media, "tag_list", None) or media.tags.all())
+    cat_ids = sorted(c.pk for c in getattr(media, "category_list", None) or media.categories.all())
+    # The token (never reused, unlike a primary key in a database made again) and what the
+    # groups are made of: a media whose tags, categories or author change gets new ids at once.
+    key = "openpress:related-ids:{}:{}:{}:{}:{}".format(
+        media.friendly_token,
+        media.user_id,
+        ",".join(map(str, tag_ids)),
+        ",".join(map(str, cat_ids)),
+        limit,
+    )
+    ids = cache.get(key)
+    if ids is None:
+        ids = media_related_ids(media=media, tag_ids=tag_ids, cat_ids=cat_ids, limit=limit)
+        cache.set(key, ids, timeout=RELATED_IDS_SECONDS)
+    if not ids:
+        return Media.objects.none()
+    position = Case(
+        *(When(pk=pk, then=Value(i)) for i, pk in enumerate(ids)),
+        output_field=IntegerField(),
+    )
+    return media_base_qs().filter(media_listable_q(), pk__in=ids).order_by(position)
+
+
+def media_related_ids(
+    *, media: Media, tag_ids: list[int], cat_ids: list[int], limit: int = RELATED_MEDIA_LIMIT
+) -> list[int]:
+    """The ids :func:`media_related` shows, best first, as of now.
+
     Each group is its own bounded query (at most ``limit`` rows, read along the partial index
     of listable media by views) and the four are one UNION ALL: the cost does not grow with the
     archive (a score computed for every listable media did: two seconds a detail at 100,000).
+    The media's own tags and categories come as values (the detail has read them already): the
+    planner then knows how common each is, and starts from the rarer side.
     """
-    from django.db.models import Exists, IntegerField, Value
-
     through_tags, through_cats = Media.tags.through, Media.categories.through
     base = Media.objects.filter(media_listable_q()).exclude(pk=media.pk)
     order = ("-views", "-add_date", "-id")
-    # The media's own tags and categories as values (the detail has read them already): the
-    # planner then knows how common each is, and starts from the rarer side.
-    tag_ids = [t.pk for t in getattr(media, "tag_list", None) or media.tags.all()]
-    cat_ids = [c.pk for c in getattr(media, "category_list", None) or media.categories.all()]
     groups = []
     if tag_ids:
         shares_tag = through_tags.objects.filter(media_id=OuterRef("pk"), tag_id__in=tag_ids)
@@ -354,12 +388,7 @@ def media_related(*, media: Media, limit: int = RELATED_MEDIA_LIMIT) -> QuerySet
         key = (closeness, views, added, pk)
         if pk not in best or key > best[pk]:
             best[pk] = key
-    ids = [pk for pk, _ in sorted(best.items(), key=lambda item: item[1], reverse=True)][:limit]
-    position = Case(
-        *(When(pk=pk, then=Value(i)) for i, pk in enumerate(ids)),
-        output_field=IntegerField(),
-    )
-    return media_base_qs().filter(pk__in=ids).order_by(position) if ids else Media.objects.none()
+    return [pk for pk, _ in sorted(best.items(), key=lambda item: item[1], reverse=True)][:limit]
 
 
 def media_for_action(*, user, session_key: str | None, action: str) -> QuerySet[Media]:

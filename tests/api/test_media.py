@@ -460,6 +460,39 @@ def test_related_media_shared_tag_then_category_then_author_then_the_rest(journa
     ]
 
 
+def test_related_media_choice_is_kept_but_what_is_shown_is_read_fresh(journalist):
+    """Which media are related is kept for minutes (selectors.media_related); whether each may
+    be shown is read again every time: one hidden since drops out while the choice is still
+    cached, and a change of the media's own tags chooses again at once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from media_app.services.cache import listings_changed
+
+    floods, fire = Tag.objects.create(title="floods"), Tag.objects.create(title="fire")
+    media = MediaFactory(user=journalist)
+    media.tags.add(floods)
+    other = UserFactory(is_verified_journalist=True)
+    near, far = MediaFactory(user=other, views=1), MediaFactory(user=other, views=500)
+    near.tags.add(floods)
+    burning = MediaFactory(user=other, views=3)
+    burning.tags.add(fire)
+    reader = client_for(UserFactory())  # signed in: no anonymous copy of the whole answer
+    url = f"/api/v1/media/{media.friendly_token}"
+
+    def related():
+        return [m["friendly_token"] for m in reader.get(url).json()["related_media"]]
+
+    assert related()[:2] == [near.friendly_token, far.friendly_token]
+    Media.objects.filter(pk=near.pk).update(state=Media.State.PRIVATE)
+    listings_changed()  # the shared copy of the related rows goes; the cached choice stays
+    with CaptureQueriesContext(connection) as captured:
+        assert near.friendly_token not in related()
+    assert not any("UNION" in q["sql"] for q in captured.captured_queries)  # not chosen again
+    media.tags.add(fire)
+    assert related()[0] == burning.friendly_token  # shares a tag now, and is the most viewed
+
+
 def test_encode_profiles():
     response = APIClient().get("/api/v1/encode_profiles/")
     assert response.status_code == 200

@@ -321,3 +321,62 @@ def test_a_language_whose_configuration_the_server_lacks_is_indexed_simple():
         assert _titles("լուրեր") == ["Հայաստան լուրեր"]
     finally:
         search_selectors.forget_configs()
+
+
+@pytest.mark.parametrize("state", ["public", "private"])
+def test_hand_written_results_are_what_drf_would_write(state):
+    """A search page is written by hand from values() rows (docs/performance.md): the same keys,
+    in the same order, with the same values as the declared fields give, categories and snippet
+    included (a private media's files as signed links, as DRF's fields would make them)."""
+    from rest_framework import serializers
+    from rest_framework.test import APIRequestFactory
+
+    from media_app.api.serializers.media import MediaSearchSerializer
+    from media_app.selectors.media import media_search
+    from tests.factories import UserFactory
+
+    author = UserFactory(name="", is_verified_journalist=True)
+    media = MediaFactory(
+        user=author,
+        title="Harbour strike",
+        description="Dockers strike at the R&D harbour for the third day",
+        language="en",
+        views=4,
+        duration=61.6,
+        state=state,
+        thumbnail="thumbnails/a b.jpg",
+    )
+    media.categories.add(Category.objects.create(title="Labour"))
+    media.categories.add(Category.objects.create(title="Economy"))
+    request = APIRequestFactory().get("/")
+    context = {"request": request}
+    qs = media_search(user=None, q="strike", snippets=True)
+    if state == "private":  # not found by a search: write it from the media's own row
+        qs = Media.objects.filter(pk=media.pk).select_related("user")
+    row = MediaSearchSerializer.rows(qs).get()
+    instance = qs.get()
+    expected = serializers.ModelSerializer.to_representation(
+        MediaSearchSerializer(context=context), instance
+    )
+    written = MediaSearchSerializer(many=True, context=context).to_representation([row])[0]
+    assert list(written) == list(MediaSearchSerializer.Meta.fields) == list(expected)
+    assert written == expected
+    assert [c["title"] for c in written["categories_info"]] == ["Economy", "Labour"]
+    if state == "public":
+        assert "<mark>strike</mark> at the R&amp;D" in written["snippet"]
+
+
+def test_a_search_page_reads_its_categories_in_one_query():
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(3):
+        media = MediaFactory(title=f"Harbour strike {i}", language="en")
+        for j in range(i + 1):
+            media.categories.add(Category.objects.get_or_create(title=f"c{j}")[0])
+    client = APIClient()
+    client.force_authenticate(MediaFactory().user)  # signed in: not the anonymous cache
+    with CaptureQueriesContext(connection) as captured:
+        body = _search("strike", client)
+    counts = {m["title"]: len(m["categories_info"]) for m in body["results"]}
+    assert counts == {"Harbour strike 0": 1, "Harbour strike 1": 2, "Harbour strike 2": 3}
+    assert sum("media_app_category" in q["sql"] for q in captured.captured_queries) == 1

@@ -273,11 +273,49 @@ class MediaSerializer(_MediaLinks):
         }
 
 
+class _SearchResults(serializers.ListSerializer):
+    """A page of search results: the categories of all its media in one query."""
+
+    def to_representation(self, data):
+        rows = list(data)
+        titles: dict[int, list[str]] = {row["id"]: [] for row in rows}
+        if titles:
+            through = Media.categories.through.objects.filter(media_id__in=list(titles))
+            for media_id, title in through.order_by("category__title", "category_id").values_list(
+                "media_id", "category__title"
+            ):
+                titles[media_id].append(title)
+        child = cast(MediaSearchSerializer, self.child)
+        return [child.write(row, titles[row["id"]]) for row in rows]
+
+
 class MediaSearchSerializer(_MediaLinks):
+    # As MediaSerializer: the declared fields are the shape and the schema; a page is written
+    # by hand from values() rows (rows()), its categories read once for the page
+    # (_SearchResults), with the values DRF's fields would give (tests/api/test_search_fts.py).
     categories_info = serializers.SerializerMethodField()
     snippet = serializers.SerializerMethodField(
         help_text="HTML: the description's passage that best matches the words, each matched "
         "word in <mark>, everything else escaped; empty without words (or on SQLite)."
+    )
+
+    columns: tuple[str, ...] = (
+        "id",
+        "friendly_token",
+        "title",
+        "description",
+        "add_date",
+        "views",
+        "media_type",
+        "state",
+        "is_reviewed",
+        "duration",
+        "thumbnail",
+        "poster",
+        "preview",
+        "user__username",
+        "user__name",
+        "user__is_verified_journalist",
     )
 
     class Meta:
@@ -301,6 +339,38 @@ class MediaSearchSerializer(_MediaLinks):
             "snippet",
         )
         read_only_fields: tuple[str, ...] = fields
+        list_serializer_class = _SearchResults
+
+    @classmethod
+    def rows(cls, qs: QuerySet[Media]) -> QuerySet:
+        """The media of ``qs`` as the rows :meth:`write` reads (one query), with the snippet
+        when ``qs`` has one."""
+        extra = ("search_snippet",) if "search_snippet" in qs.query.annotations else ()
+        return qs.values(*cls.columns, *extra)
+
+    def write(self, row: dict, categories: list[str]) -> dict:
+        token, username = row["friendly_token"], row["user__username"]
+        context = self.context
+        return {
+            "title": row["title"],
+            "author_name": row["user__name"] or username,
+            "author_profile": absolute_url(context, f"/user/{username}"),
+            "thumbnail_url": absolute_url(
+                context, file_url(row["thumbnail"] or row["poster"], row)
+            ),
+            "add_date": _datetime_field(context).to_representation(row["add_date"]),
+            "views": row["views"],
+            "description": row["description"],
+            "friendly_token": token,
+            "duration": round(row["duration"] or 0),
+            "url": absolute_url(context, f"/view?m={token}"),
+            "api_url": absolute_url(context, f"/api/v1/media/{token}"),
+            "media_type": row["media_type"],
+            "preview_url": absolute_url(context, file_url(row["preview"], row)),
+            "categories_info": _categories_info_of(categories),
+            "author_verified": row["user__is_verified_journalist"],
+            "snippet": search_snippet_html(row.get("search_snippet") or ""),
+        }
 
     @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_categories_info(self, obj: Media) -> list[dict]:
@@ -320,10 +390,11 @@ def search_snippet_html(marked: str) -> str:
 
 
 def _categories_info(categories) -> list[dict]:
-    return [
-        {"title": c.title, "url": f"/search?c={c.title}", "is_lms_course": False}
-        for c in categories
-    ]
+    return _categories_info_of([c.title for c in categories])
+
+
+def _categories_info_of(titles: list[str]) -> list[dict]:
+    return [{"title": t, "url": f"/search?c={t}", "is_lms_course": False} for t in titles]
 
 
 def rendition_height(media: Media, resolution: int) -> int:

@@ -563,7 +563,9 @@ class SearchView(_MediaAPIView):
                     return Response([{"title": t} for t in titles])
                 qs = selectors.media_search(user=request.user, snippets=True, **kwargs)
                 ids = selectors.media_search_ids(**kwargs)
-                response = self.paginated(qs, s.MediaSearchSerializer, ids=ids)
+                response = self.paginated(
+                    qs, s.MediaSearchSerializer, rows=s.MediaSearchSerializer.rows, ids=ids
+                )
                 response.data["suggestion"] = self._suggestion(request, response.data, kwargs)
                 return response
         except OperationalError as error:

@@ -51,6 +51,7 @@ from media_app.models import (
     MediaAction,
     Playlist,
     PlaylistMedia,
+    SearchDocument,
     Tag,
     User,
 )
@@ -579,9 +580,18 @@ class Command(BaseCommand):
 
         if connection.vendor != "postgresql":
             return
+        tables = [
+            model._meta.db_table
+            for model in (User, Media, Comment, MediaAction, Tag, Category, Playlist, PlaylistMedia)
+        ]
+        # the join tables of tags and categories and the search documents too: without their
+        # statistics a page's tags were planned for 600 rows a media, and a search for a common
+        # word read its documents by the wrong index (34 -> 67 ms at 100,000 media)
+        tables += [Media.tags.through._meta.db_table, Media.categories.through._meta.db_table]
+        tables.append(SearchDocument._meta.db_table)
         with connection.cursor() as cursor:
-            for model in (User, Media, Comment, MediaAction, Tag, Category, Playlist):
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+            for table in tables:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
     def _search(self) -> None:
         """Bulk inserts bypass the signals that keep search documents: build them all here,
