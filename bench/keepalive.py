@@ -3,13 +3,15 @@ docs/performance.md, "nginx to uWSGI").
 
 Runs OpenPress itself under the image's docker/uwsgi.ini (the compose topology's
 WEB_PROCESSES x WEB_THREADS) behind the image's nginx configuration, with real binaries on this
-machine (tests/docker/servers.py), once per configuration:
+machine (tests/docker/servers.py), once per configuration (bench/connections.py):
 
 * ``close``: today's: ``http-socket`` answering ``Connection: close``, nginx sending
   ``Connection: close``, one TCP connection per request between nginx and uWSGI;
 * ``router``: uWSGI's HTTP router on the port (``http`` + ``http-keepalive``), which keeps
   connections in its own process and hands requests to the workers, and nginx's upstream pool
   (``keepalive 16``);
+* ``http11``: ``http11-socket`` (uWSGI keeps the connection in the worker thread that served
+  it) and nginx's upstream pool (``keepalive 1``, closed after 2 s idle);
 * ``uwsgi``: the uwsgi protocol (``uwsgi-socket``) and nginx's ``uwsgi_pass`` (no keep-alive:
   nginx cannot keep uwsgi-protocol connections).
 
@@ -31,7 +33,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -47,48 +48,8 @@ from openpress import config  # noqa: E402
 from tests.docker.servers import start_nginx, start_uwsgi, stop  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
+from connections import CONNECTIONS, KINDS_HELP  # noqa: E402
 from load import _app_env as app_env  # noqa: E402  (the same settings as the load test)
-
-
-def _router_uwsgi(ini: str) -> str:
-    ini = ini.replace("add-header = Connection: close\n", "")
-    return re.sub(r"http-socket = (\S+)\n", r"http = \1\nhttp-keepalive = 1\n", ini)
-
-
-def _router_nginx(conf: str) -> str:
-    conf = re.sub(
-        r"(server (?:web|api|127\.0\.0\.1):\d+;)",
-        r"\1\n    keepalive 16;\n    keepalive_timeout 30s;",
-        conf,
-    )
-    return conf.replace("proxy_set_header Connection close;", 'proxy_set_header Connection "";')
-
-
-def _http11_uwsgi(ini: str) -> str:
-    ini = ini.replace("add-header = Connection: close\n", "")
-    return re.sub(r"http-socket = (\S+)\n", r"http11-socket = \1\n", ini)
-
-
-def _http11_nginx(conf: str) -> str:
-    conf = re.sub(
-        r"(server (?:web|api|127\.0\.0\.1):\d+;)",
-        r"\1\n    keepalive 1;\n    keepalive_timeout 2s;",
-        conf,
-    )
-    return conf.replace("proxy_set_header Connection close;", 'proxy_set_header Connection "";')
-
-
-def _uwsgi_protocol_uwsgi(ini: str) -> str:
-    ini = ini.replace("add-header = Connection: close\n", "")
-    return re.sub(r"http-socket = (\S+)\n", r"uwsgi-socket = \1\n", ini)
-
-
-def _uwsgi_protocol_nginx(conf: str) -> str:
-    return re.sub(
-        r"proxy_pass (http://openpress_(web|api));",
-        lambda m: f"include /etc/nginx/uwsgi_params; uwsgi_pass openpress_{m[2]};",
-        conf,
-    )
 
 
 def _connections_to(port: int) -> int:
@@ -109,11 +70,7 @@ def run(kind: str, *, requests: int, concurrency: int, path: str) -> dict:
         os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/13"),
         os.environ.get("MEDIA_ROOT", "/tmp/op_load_media"),
     )
-    uwsgi_edit, nginx_edit = {
-        "router": (_router_uwsgi, _router_nginx),
-        "uwsgi": (_uwsgi_protocol_uwsgi, _uwsgi_protocol_nginx),
-        "http11": (_http11_uwsgi, _http11_nginx),
-    }.get(kind, (lambda ini: ini, lambda conf: conf))
+    uwsgi_edit, nginx_edit = CONNECTIONS[kind]
     ini_dir = work / "app"
     uwsgi, uport = start_uwsgi(
         ini_dir,
@@ -202,10 +159,8 @@ def main() -> int:
     parser.add_argument("--path", default="/api/v1/media")
     parser.add_argument(
         "--kinds",
-        default="close,router,uwsgi",
-        help="close: http-socket, one connection per request (today's); router: uWSGI's HTTP "
-        "router keeping connections, nginx's keepalive pool; uwsgi: the uwsgi protocol, "
-        "nginx's uwsgi_pass",
+        default="close,router,http11,uwsgi",
+        help=KINDS_HELP,
     )
     args = parser.parse_args()
     print(

@@ -15,6 +15,7 @@ and plotted (p95 and p50 against archive size, one line per endpoint; matplotlib
     .venv/bin/python bench/load.py \\
         --archive 1000=postgres://.../op_load_1000 --archive 10000=postgres://.../op_load_10000 \\
         --archive 100000=postgres://.../op_dev [--users 32] [--duration 60] \\
+        [--connections close|http11|uwsgi|router] \\
         [--json docs/perf/load.json] [--plot docs/perf/load-p95.png]
 
 Before each run the archive is ANALYZEd and VACUUMed (as autovacuum keeps a live site) and
@@ -38,6 +39,9 @@ sys.path.insert(0, str(ROOT))
 
 from openpress import config  # noqa: E402
 from tests.docker.servers import LINK_KEY, start_nginx, start_uwsgi, stop  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+from connections import CONNECTIONS, KINDS_HELP  # noqa: E402
 
 PY = str(Path(sys.executable))
 LOCUST = str(Path(sys.executable).parent / "locust")
@@ -132,6 +136,7 @@ def run_archive(size: int, database_url: str, args, work: Path) -> list[dict]:
             ],
             check=True,
         )
+    uwsgi_edit, nginx_edit = CONNECTIONS[args.connections]
     servers = []
     try:
         ports = {}
@@ -141,7 +146,7 @@ def run_archive(size: int, database_url: str, args, work: Path) -> list[dict]:
                 folder,
                 module="openpress.wsgi:application",
                 env=env,
-                edit=lambda ini, folder=folder: _chdir_root(ini, folder),
+                edit=lambda ini, folder=folder: uwsgi_edit(_chdir_root(ini, folder)),
             )
             servers.append(proc)
         nginx, port = start_nginx(
@@ -149,6 +154,7 @@ def run_archive(size: int, database_url: str, args, work: Path) -> list[dict]:
             upstream_port=ports["web"],
             api_port=ports["api"],
             trusted_ranges="127.0.0.1/32",
+            edit=nginx_edit,
         )
         servers.append(nginx)
         prefix = work / f"locust-{size}"
@@ -264,6 +270,9 @@ def main() -> int:
         "--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/13")
     )
     parser.add_argument("--media-root", default=os.environ.get("MEDIA_ROOT", "/tmp/op_load_media"))
+    parser.add_argument(
+        "--connections", choices=sorted(CONNECTIONS), default="close", help=KINDS_HELP
+    )
     parser.add_argument("--json", type=Path)
     parser.add_argument("--plot", type=Path)
     args = parser.parse_args()
@@ -280,10 +289,11 @@ def main() -> int:
         size_text, url = item.split("=", 1)
         size = int(size_text)
         started = time.monotonic()
-        rows = run_archive(size, url, args, work)
+        rows = [{**r, "connections": args.connections} for r in run_archive(size, url, args, work)]
         results += rows
         print(
-            f"\n== {size} media: {args.users} users for {args.duration} s "
+            f"\n== {size} media: {args.users} users for {args.duration} s, nginx to uWSGI: "
+            f"{args.connections} "
             f"(run {time.monotonic() - started:.0f} s)"
         )
         print(
