@@ -1,12 +1,53 @@
 """The ways nginx and uWSGI can hold their connections, as edits of the image's docker/uwsgi.ini
 and rendered nginx configuration (issue 17, point 4; docs/performance.md, "nginx to uWSGI").
 Used by bench/keepalive.py (one endpoint, many requests) and bench/load.py (the load test's mix,
-``--connections``). ``close`` is what the image ships."""
+``--connections``). ``uwsgi`` is what the image ships; the others hand the API and page
+locations to uWSGI's HTTP port instead (the media-access check, which these benchmarks do not
+reach, is left as it is)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import NamedTuple
+
+Edit = Callable[[str], str]
+
+
+class Connections(NamedTuple):
+    uwsgi: Edit  # of docker/uwsgi.ini
+    nginx: Edit  # of the rendered configuration and its snippets
+    port: str  # the uWSGI port nginx is pointed at: "uwsgi_port" or "http_port"
+
+
+def _unchanged(text: str) -> str:
+    return text
+
+
+def _over_http(conf: str, connection: str, pool: str = "") -> str:
+    """nginx's app locations proxy HTTP (``Connection`` header as given), with an upstream
+    ``pool`` of kept connections if given."""
+    directives = (
+        "proxy_http_version 1.1;",
+        f"proxy_set_header Connection {connection};",
+        "proxy_set_header Host $http_host;",
+        "proxy_set_header X-Forwarded-For $remote_addr;",
+        "proxy_set_header X-Forwarded-Proto $openpress_forwarded_proto;",
+        'proxy_set_header X-OpenPress-Auth-Request "";',
+        "proxy_read_timeout 300s;",
+    )
+    conf = re.sub(
+        r"uwsgi_pass (openpress_(?:web|api));\n(\s*)include \S*/uwsgi\.conf;",
+        lambda m: f"proxy_pass http://{m[1]};" + "".join(f"\n{m[2]}{d}" for d in directives),
+        conf,
+    )
+    if pool:
+        conf = re.sub(r"(server (?:web|api|127\.0\.0\.1):\d+;)", rf"\1\n    {pool}", conf)
+    return conf
+
+
+def _close_nginx(conf: str) -> str:
+    return _over_http(conf, "close")
 
 
 def _router_uwsgi(ini: str) -> str:
@@ -15,12 +56,7 @@ def _router_uwsgi(ini: str) -> str:
 
 
 def _router_nginx(conf: str) -> str:
-    conf = re.sub(
-        r"(server (?:web|api|127\.0\.0\.1):\d+;)",
-        r"\1\n    keepalive 16;\n    keepalive_timeout 30s;",
-        conf,
-    )
-    return conf.replace("proxy_set_header Connection close;", 'proxy_set_header Connection "";')
+    return _over_http(conf, '""', "keepalive 16;\n    keepalive_timeout 30s;")
 
 
 def _http11_uwsgi(ini: str) -> str:
@@ -29,40 +65,18 @@ def _http11_uwsgi(ini: str) -> str:
 
 
 def _http11_nginx(conf: str) -> str:
-    conf = re.sub(
-        r"(server (?:web|api|127\.0\.0\.1):\d+;)",
-        r"\1\n    keepalive 1;\n    keepalive_timeout 2s;",
-        conf,
-    )
-    return conf.replace("proxy_set_header Connection close;", 'proxy_set_header Connection "";')
+    return _over_http(conf, '""', "keepalive 1;\n    keepalive_timeout 2s;")
 
 
-def _uwsgi_protocol_uwsgi(ini: str) -> str:
-    ini = ini.replace("add-header = Connection: close\n", "")
-    return re.sub(r"http-socket = (\S+)\n", r"uwsgi-socket = \1\n", ini)
-
-
-def _uwsgi_protocol_nginx(conf: str) -> str:
-    return re.sub(
-        r"proxy_pass (http://openpress_(web|api));",
-        lambda m: f"include /etc/nginx/uwsgi_params; uwsgi_pass openpress_{m[2]};",
-        conf,
-    )
-
-
-def _unchanged(text: str) -> str:
-    return text
-
-
-Edit = Callable[[str], str]
-CONNECTIONS: dict[str, tuple[Edit, Edit]] = {
-    "close": (_unchanged, _unchanged),
-    "router": (_router_uwsgi, _router_nginx),
-    "http11": (_http11_uwsgi, _http11_nginx),
-    "uwsgi": (_uwsgi_protocol_uwsgi, _uwsgi_protocol_nginx),
+CONNECTIONS: dict[str, Connections] = {
+    "uwsgi": Connections(_unchanged, _unchanged, "uwsgi_port"),
+    "close": Connections(_unchanged, _close_nginx, "http_port"),
+    "router": Connections(_router_uwsgi, _router_nginx, "http_port"),
+    "http11": Connections(_http11_uwsgi, _http11_nginx, "http_port"),
 }
 KINDS_HELP = (
-    "close: http-socket, one connection per request (the image's); router: uWSGI's HTTP router "
-    "keeping connections, nginx's keepalive pool; http11: http11-socket keeping connections in "
-    "the worker threads, nginx's keepalive pool; uwsgi: the uwsgi protocol, nginx's uwsgi_pass"
+    "uwsgi: the uwsgi protocol, nginx's uwsgi_pass, a connection per request (the image's); "
+    "close: HTTP (http-socket), Connection: close both ways, a connection per request; router: "
+    "uWSGI's HTTP router keeping connections, nginx's keepalive pool; http11: http11-socket "
+    "keeping connections in the worker threads, nginx's keepalive pool"
 )

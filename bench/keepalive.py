@@ -5,15 +5,16 @@ Runs OpenPress itself under the image's docker/uwsgi.ini (the compose topology's
 WEB_PROCESSES x WEB_THREADS) behind the image's nginx configuration, with real binaries on this
 machine (tests/docker/servers.py), once per configuration (bench/connections.py):
 
-* ``close``: today's: ``http-socket`` answering ``Connection: close``, nginx sending
-  ``Connection: close``, one TCP connection per request between nginx and uWSGI;
+* ``uwsgi``: the image's: the uwsgi protocol (``uwsgi-socket``) and nginx's ``uwsgi_pass``, a
+  connection per request (nginx keeps no uwsgi-protocol connection);
+* ``close``: HTTP: ``http-socket`` answering ``Connection: close``, nginx sending
+  ``Connection: close``, one TCP connection per request between nginx and uWSGI (the image's
+  until session 12);
 * ``router``: uWSGI's HTTP router on the port (``http`` + ``http-keepalive``), which keeps
   connections in its own process and hands requests to the workers, and nginx's upstream pool
   (``keepalive 16``);
 * ``http11``: ``http11-socket`` (uWSGI keeps the connection in the worker thread that served
-  it) and nginx's upstream pool (``keepalive 1``, closed after 2 s idle);
-* ``uwsgi``: the uwsgi protocol (``uwsgi-socket``) and nginx's ``uwsgi_pass`` (no keep-alive:
-  nginx cannot keep uwsgi-protocol connections).
+  it) and nginx's upstream pool (``keepalive 1``, closed after 2 s idle).
 
 Each run sends --requests GETs of --path from --concurrency client threads, each keeping its own
 connection to nginx (as browsers and the load test do), and prints requests per second, p50,
@@ -70,16 +71,17 @@ def run(kind: str, *, requests: int, concurrency: int, path: str) -> dict:
         os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/13"),
         os.environ.get("MEDIA_ROOT", "/tmp/op_load_media"),
     )
-    uwsgi_edit, nginx_edit = CONNECTIONS[kind]
+    way = CONNECTIONS[kind]
     ini_dir = work / "app"
-    uwsgi, uport = start_uwsgi(
+    server = start_uwsgi(
         ini_dir,
         module="openpress.wsgi:application",
         env=env,
-        edit=lambda ini: uwsgi_edit(ini.replace(f"chdir = {ini_dir}", f"chdir = {ROOT}")),
+        edit=lambda ini: way.uwsgi(ini.replace(f"chdir = {ini_dir}", f"chdir = {ROOT}")),
     )
+    uwsgi, uport = server.proc, getattr(server, way.port)
     nginx, nport = start_nginx(
-        work / "nginx", upstream_port=uport, edit=nginx_edit, trusted_ranges="127.0.0.1/32"
+        work / "nginx", upstream_port=uport, edit=way.nginx, trusted_ranges="127.0.0.1/32"
     )
     latencies: list[float] = []
     failures: list[str] = []
@@ -159,7 +161,7 @@ def main() -> int:
     parser.add_argument("--path", default="/api/v1/media")
     parser.add_argument(
         "--kinds",
-        default="close,router,http11,uwsgi",
+        default="uwsgi,close,router,http11",
         help=KINDS_HELP,
     )
     args = parser.parse_args()

@@ -15,7 +15,7 @@ and plotted (p95 and p50 against archive size, one line per endpoint; matplotlib
     .venv/bin/python bench/load.py \\
         --archive 1000=postgres://.../op_load_1000 --archive 10000=postgres://.../op_load_10000 \\
         --archive 100000=postgres://.../op_dev [--users 32] [--duration 60] \\
-        [--connections close|http11|uwsgi|router] \\
+        [--connections uwsgi|close|http11|router] \\
         [--json docs/perf/load.json] [--plot docs/perf/load-p95.png]
 
 Before each run the archive is ANALYZEd and VACUUMed (as autovacuum keeps a live site) and
@@ -136,25 +136,26 @@ def run_archive(size: int, database_url: str, args, work: Path) -> list[dict]:
             ],
             check=True,
         )
-    uwsgi_edit, nginx_edit = CONNECTIONS[args.connections]
+    way = CONNECTIONS[args.connections]
     servers = []
     try:
         ports = {}
         for role in ("web", "api"):  # two servers, as compose runs them
             folder = _dir(work / f"{role}-{size}")
-            proc, ports[role] = start_uwsgi(
+            server = start_uwsgi(
                 folder,
                 module="openpress.wsgi:application",
                 env=env,
-                edit=lambda ini, folder=folder: uwsgi_edit(_chdir_root(ini, folder)),
+                edit=lambda ini, folder=folder: way.uwsgi(_chdir_root(ini, folder)),
             )
-            servers.append(proc)
+            servers.append(server.proc)
+            ports[role] = getattr(server, way.port)
         nginx, port = start_nginx(
             work / f"nginx-{size}",
             upstream_port=ports["web"],
             api_port=ports["api"],
             trusted_ranges="127.0.0.1/32",
-            edit=nginx_edit,
+            edit=way.nginx,
         )
         servers.append(nginx)
         prefix = work / f"locust-{size}"
@@ -271,7 +272,7 @@ def main() -> int:
     )
     parser.add_argument("--media-root", default=os.environ.get("MEDIA_ROOT", "/tmp/op_load_media"))
     parser.add_argument(
-        "--connections", choices=sorted(CONNECTIONS), default="close", help=KINDS_HELP
+        "--connections", choices=sorted(CONNECTIONS), default="uwsgi", help=KINDS_HELP
     )
     parser.add_argument("--json", type=Path)
     parser.add_argument("--plot", type=Path)

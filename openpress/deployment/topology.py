@@ -363,7 +363,7 @@ OPENPRESS = Description(
         _app(
             "web",
             ("web",),
-            ports=(Port("http", 9000),),
+            ports=(Port("http", 9000), Port("uwsgi", 9001)),
             health=UWSGI,
             resources=disk("web", "250m", "384Mi", "1", "1Gi"),
             scratch_limits=scratch_limit("web"),
@@ -374,7 +374,7 @@ OPENPRESS = Description(
         _app(
             "api",
             ("api",),
-            ports=(Port("http", 9000),),
+            ports=(Port("http", 9000), Port("uwsgi", 9001)),
             health=UWSGI,
             resources=disk("api", "250m", "384Mi", "1", "1Gi"),
             scratch_limits=scratch_limit("api"),

@@ -239,16 +239,18 @@ def test_prod_network_policies_isolate_both_directions(builds):
     pods = _pods(prod)
     allowed = functools.partial(_allowed, policies)
     nginx_port = pods["nginx"].ports["http"]
-    uwsgi_port = pods["web"].ports["http"]
+    uwsgi_port = pods["web"].ports["uwsgi"]  # the uwsgi protocol, nginx's way in
+    probe_port = pods["web"].ports["http"]  # HTTP, for the kubelet's probes
 
     # In from outside: nginx only.
     assert allowed(OUTSIDE, pods["nginx"], nginx_port)
     for role in APP_COMPONENTS | {"redis", "postgres"}:
-        for port in (uwsgi_port, 5432, 6379):
+        for port in (uwsgi_port, probe_port, 5432, 6379):
             assert not allowed(OUTSIDE, pods[role], port), role
     # nginx -> web, api; nothing else reaches them.
     for role in ("web", "api"):
         assert allowed(pods["nginx"], pods[role], uwsgi_port)
+        assert not allowed(pods["nginx"], pods[role], probe_port)
         for other in APP_COMPONENTS - {role}:
             assert not allowed(pods[other], pods[role], uwsgi_port), (other, role)
     assert not allowed(pods["nginx"], pods["redis"], 6379)

@@ -17,7 +17,7 @@ import yaml
 from openpress import config
 from openpress.deployment import kubernetes, topology
 from tests.deploy.conftest import ROOT, Build, containers, run, tool
-from tests.docker.servers import NGINX, start_nginx, stop
+from tests.docker.servers import NGINX, start_nginx, start_uwsgi_bridge, stop
 from tests.docker.test_nginx_forwarded import Recorder, get
 
 APP = ("web", "api", "celery-short", "celery-long", "celery-beat")
@@ -302,14 +302,16 @@ def test_prod_lets_every_app_role_reach_the_bucket_and_nginx_not(builds):
 @pytest.fixture
 def s3_nginx(tmp_path):
     """The image's nginx configuration rendered with a bucket set, run by a real nginx in front
-    of a recorder standing for the app."""
+    of the image's uWSGI and a recorder standing for the app."""
     assert NGINX, "nginx is not installed (scripts/system-packages.txt)"
     app = Recorder()
     threading.Thread(target=app.serve_forever, daemon=True).start()
     work = tmp_path / "nginx"
-    proc, port = start_nginx(work, upstream_port=app.server_address[1], bucket="openpress-media")
+    bridge = start_uwsgi_bridge(tmp_path / "uwsgi", app.server_address[1])
+    proc, port = start_nginx(work, upstream_port=bridge.uwsgi_port, bucket="openpress-media")
     yield port, app, (work / "default.conf").read_text()
     stop(proc)
+    stop(bridge.proc)
     app.shutdown()
     app.server_close()
 

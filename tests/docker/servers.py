@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[2]
 NGINX_DIR = ROOT / "docker" / "nginx"
@@ -47,19 +48,26 @@ def wait_until(ready: Callable[[], bool], proc: subprocess.Popen, what: str, sec
         time.sleep(0.05)
 
 
+class Uwsgi(NamedTuple):
+    proc: subprocess.Popen
+    http_port: int  # HTTP (the probes' :9000)
+    uwsgi_port: int  # the uwsgi protocol (nginx's :9001)
+
+
 def start_uwsgi(
     work: Path,
     *,
     module: str,
     env: dict[str, str],
     edit: Callable[[str], str] = lambda ini: ini,
-) -> tuple[subprocess.Popen, int]:
-    """docker/uwsgi.ini serving ``module`` (importable from ``work``) on a free port."""
-    port = free_port()
+) -> Uwsgi:
+    """docker/uwsgi.ini serving ``module`` (importable from ``work``) on two free ports."""
+    port, uwsgi_port = free_port(), free_port()
     ini = (ROOT / "docker" / "uwsgi.ini").read_text()
     ini = replace(ini, "chdir = /app", f"chdir = {work}")
     ini = replace(ini, "module = openpress.wsgi:application", f"module = {module}")
     ini = replace(ini, "http-socket = :9000", f"http-socket = 127.0.0.1:{port}")
+    ini = replace(ini, "uwsgi-socket = :9001", f"uwsgi-socket = 127.0.0.1:{uwsgi_port}")
     (work / "uwsgi.ini").write_text(edit(ini))
     with (work / "uwsgi.log").open("w") as out:
         proc = subprocess.Popen(
@@ -72,7 +80,57 @@ def start_uwsgi(
     wait_until(
         lambda: bool(socket.create_connection(("127.0.0.1", port), 1).close() or 1), proc, "uWSGI"
     )
-    return proc, port
+    return Uwsgi(proc, port, uwsgi_port)
+
+
+# A WSGI app that hands each request it is given to an HTTP server and its answer back.
+BRIDGE = """\
+import http.client
+import os
+
+HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade"}
+
+
+def application(environ, start_response):
+    headers = {
+        name[5:].replace("_", "-").title(): value
+        for name, value in environ.items()
+        if name.startswith("HTTP_") and name not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH")
+    }
+    if environ.get("CONTENT_TYPE"):
+        headers["Content-Type"] = environ["CONTENT_TYPE"]
+    length = environ.get("CONTENT_LENGTH") or ""
+    body = environ["wsgi.input"].read(int(length)) if length else None
+    if length:
+        headers["Content-Length"] = length
+    conn = http.client.HTTPConnection("127.0.0.1", int(os.environ["BRIDGE_TO"]), timeout=300)
+    try:
+        conn.request(environ["REQUEST_METHOD"], environ["REQUEST_URI"], body, headers)
+        answer = conn.getresponse()
+        data = answer.read()
+    finally:
+        conn.close()
+    start_response(
+        f"{answer.status} {answer.reason}",
+        [(k, v) for k, v in answer.getheaders() if k.lower() not in HOP],
+    )
+    return [data]
+"""
+
+
+def start_uwsgi_bridge(work: Path, http_port: int) -> Uwsgi:
+    """The image's uWSGI in front of an HTTP server on ``http_port`` (a recorder standing for
+    the app, or Django's live server with the test's settings): what nginx hands over in the
+    uwsgi protocol, uWSGI parses and the bridge passes on, headers as nginx set them."""
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "openpress_bridge.py").write_text(BRIDGE)
+    env = {
+        "BRIDGE_TO": str(http_port),
+        "WEB_PROCESSES": "1",
+        "WEB_THREADS": "8",
+        "WEB_HARAKIRI": "300",
+    }
+    return start_uwsgi(work, module="openpress_bridge:application", env=env)
 
 
 def start_nginx(
@@ -84,10 +142,11 @@ def start_nginx(
     bucket: str = "",
     edit: Callable[[str], str] = lambda conf: conf,
 ) -> tuple[subprocess.Popen, int]:
-    """The image's nginx.conf and rendered openpress.conf.template, proxying to 127.0.0.1 at
-    ``upstream_port`` (web, and api unless ``api_port``), listening on a free port; rendered in
-    S3 mode (no media volume) when ``bucket`` is given. The rendered server configuration is
-    left in ``work / "default.conf"``."""
+    """The image's nginx.conf and rendered openpress.conf.template, handing requests to uWSGI's
+    uwsgi-protocol port ``upstream_port`` on 127.0.0.1 (web, and api unless ``api_port``; an
+    HTTP stand-in for the app goes behind :func:`start_uwsgi_bridge`), listening on a free port;
+    rendered in S3 mode (no media volume) when ``bucket`` is given. The rendered server
+    configuration is left in ``work / "default.conf"``."""
     snippets = work / "openpress"
     snippets.mkdir(parents=True)
     rendered = work / "default.conf"
@@ -111,8 +170,8 @@ def start_nginx(
     port = free_port()
     conf = rendered.read_text()
     for old, new in (
-        ("server web:9000;", f"server 127.0.0.1:{upstream_port};"),
-        ("server api:9000;", f"server 127.0.0.1:{api_port or upstream_port};"),
+        ("server web:9001;", f"server 127.0.0.1:{upstream_port};"),
+        ("server api:9001;", f"server 127.0.0.1:{api_port or upstream_port};"),
         ("listen 8080 default_server;", f"listen 127.0.0.1:{port} default_server;"),
         ("/var/cache/nginx/", f"{work}/cache/"),
         ("/usr/share/openpress/static/", f"{work}/static/"),

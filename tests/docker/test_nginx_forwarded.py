@@ -7,7 +7,8 @@ https page refuses as mixed content. nginx believes ``X-Forwarded-Proto`` (and
 ``X-Forwarded-For``) only from the proxies of ``TRUSTED_PROXY_RANGES``, and hands the app one
 scheme and one address. The upstream here is a small recorder of the headers it receives; the
 configuration (the image's nginx.conf and the rendered template) is the image's own, with only
-what belongs to the container (upstream hosts, folders, the port) pointed at this machine.
+what belongs to the container (upstream hosts, folders, the port) pointed at this machine, and
+the image's uWSGI between them (servers.start_uwsgi_bridge: nginx speaks the uwsgi protocol).
 Skipped only when no nginx is installed; CI installs it (.ci/run).
 """
 
@@ -67,12 +68,13 @@ def recorder():
 
 @pytest.fixture
 def start_nginx(tmp_path, recorder):
-    procs = []
+    bridge = servers.start_uwsgi_bridge(tmp_path / "uwsgi", recorder.server_address[1])
+    procs = [bridge.proc]
 
     def start(trusted_ranges: str) -> int:
         proc, port = servers.start_nginx(
             tmp_path / f"nginx{len(procs)}",
-            upstream_port=recorder.server_address[1],
+            upstream_port=bridge.uwsgi_port,
             trusted_ranges=trusted_ranges,
         )
         procs.append(proc)
@@ -135,3 +137,16 @@ def test_the_app_is_handed_one_address_the_real_clients(start_nginx, recorder):
     untrusted = start_nginx("")
     get(untrusted, "/api/v1/media", {"X-Forwarded-For": "192.0.2.9"})
     assert recorder.last("/api/v1/media")["X-Forwarded-For"] == "127.0.0.1"
+
+
+def test_only_nginx_itself_says_a_request_is_its_media_access_question(start_nginx, recorder):
+    """A uwsgi_param named HTTP_* stands for a header: nginx must drop the client's own
+    X-OpenPress-Auth-Request, or a client could ask Django for verdicts (docs/security.md)."""
+    port = start_nginx("")
+    for path in ("/api/v1/media", "/view?m=x", "/internal-ish"):
+        get(port, path, {"X-OpenPress-Auth-Request": "1", "X-Original-URI": "/media/x"})
+        assert recorder.last(path).get("X-Openpress-Auth-Request", "") == "", path
+    get(port, "/media/original/01/0123456789abcdef0123456789abcdef.mp4")
+    asked = recorder.last("/internal/media-file-access")
+    assert asked["X-Openpress-Auth-Request"] == "1"
+    assert asked["X-Original-Uri"] == "/media/original/01/0123456789abcdef0123456789abcdef.mp4"

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import http.client
 import os
-import shutil
 import socket
 import subprocess
 import time
@@ -34,13 +33,14 @@ from media_app.models import Media
 from media_app.services import signing
 from tests import served
 from tests.conftest import client_for
+from tests.docker.servers import NGINX, UWSGI, start_uwsgi_bridge, stop
 from tests.factories import MediaFactory, UserFactory
 
-NGINX = shutil.which("nginx") or next(
-    (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None
-)
 pytestmark = [
-    pytest.mark.skipif(NGINX is None, reason="nginx is not installed (CI installs it: .ci/run)"),
+    pytest.mark.skipif(
+        NGINX is None or UWSGI is None,
+        reason="nginx or uWSGI is not installed (CI installs both: .ci/run)",
+    ),
     pytest.mark.django_db(transaction=True),
 ]
 
@@ -138,14 +138,18 @@ def nginx(request, tmp_path, live_server):
         check=True,
         timeout=30,
     )
-    port, app = _free_port(), urllib.parse.urlsplit(live_server.url).port
+    # nginx speaks the uwsgi protocol to the image's uWSGI, which hands the request to the live
+    # server (the test's settings, database and storage).
+    bridge = start_uwsgi_bridge(tmp_path / "uwsgi", urllib.parse.urlsplit(live_server.url).port)
+    request.addfinalizer(lambda: stop(bridge.proc))
+    port, app = _free_port(), bridge.uwsgi_port
     media = f"{Path(settings.MEDIA_ROOT).resolve()}/"
     conf = rendered.read_text()
     assert settings.MEDIA_LINK_SECRET in conf and "@" not in conf.split("server {")[0]
     assert f"openpress/media-{'s3' if s3 else 'filesystem'}.conf;" in conf
     for old, new in (
-        ("server web:9000;", f"server 127.0.0.1:{app};"),
-        ("server api:9000;", f"server 127.0.0.1:{app};"),
+        ("server web:9001;", f"server 127.0.0.1:{app};"),
+        ("server api:9001;", f"server 127.0.0.1:{app};"),
         ("listen 8080 default_server;", f"listen 127.0.0.1:{port} default_server;"),
         ("/var/cache/nginx/", f"{work}/cache/"),
         ("/usr/share/openpress/static/", f"{work}/static/"),

@@ -4,11 +4,11 @@ image's configurations (tests/docker/servers.py).
 uWSGI's http-socket serves one request per connection. It once did so silently: an HTTP/1.1
 answer without ``Connection: close``, then the connection dropped, so a client that sent a
 second request on it lost it ("remote end closed connection"), and nginx's keepalive pool hit
-exactly that (502s). Keeping connections was measured and left out (bench/keepalive.py,
-docs/performance.md: uWSGI's HTTP router, which keeps them, halved the requests per second;
-http11-socket pins a worker thread to each idle connection). What holds instead: uWSGI says
-``Connection: close``, nginx keeps no pool and opens a connection per request, and no request is
-lost. Skipped only when nginx or uWSGI is not installed; CI installs both (.ci/run).
+exactly that (502s). What holds now: nginx speaks the uwsgi protocol to uWSGI's uwsgi-socket (a
+connection per request, which neither side takes for a kept-alive one; measured against HTTP
+with and without kept-alive connections: bench/keepalive.py, bench/load.py, docs/performance.md);
+the HTTP port left for the probes says ``Connection: close``; no request is lost. Skipped only
+when nginx or uWSGI is not installed; CI installs both (.ci/run).
 """
 
 from __future__ import annotations
@@ -39,9 +39,9 @@ def uwsgi(tmp_path):
         name: config.BY_NAME[name].default
         for name in ("WEB_PROCESSES", "WEB_THREADS", "WEB_HARAKIRI")
     }
-    proc, port = start_uwsgi(tmp_path, module="okapp:application", env=env)
-    yield port
-    stop(proc)
+    server = start_uwsgi(tmp_path, module="okapp:application", env=env)
+    yield server
+    stop(server.proc)
 
 
 def _ask(conn: http.client.HTTPConnection, method: str = "GET"):
@@ -58,7 +58,7 @@ def _ask(conn: http.client.HTTPConnection, method: str = "GET"):
 def test_uwsgi_says_it_closes_the_connection(uwsgi):
     """A client is told the connection ends with the answer, so it opens a new one for its
     next request instead of losing it on a dropped one."""
-    conn = http.client.HTTPConnection("127.0.0.1", uwsgi, timeout=10)
+    conn = http.client.HTTPConnection("127.0.0.1", uwsgi.http_port, timeout=10)
     assert _ask(conn) == (200, b"ok", "close")
     # http.client honours the header: the next request goes out on a new connection.
     assert _ask(conn)[0] == 200
@@ -66,8 +66,9 @@ def test_uwsgi_says_it_closes_the_connection(uwsgi):
 
 
 def test_every_request_through_nginx_is_answered(uwsgi, tmp_path):
-    """Back-to-back GETs and POSTs through nginx (no keepalive pool towards uWSGI): none lost."""
-    proc, port = start_nginx(tmp_path / "nginx", upstream_port=uwsgi)
+    """Back-to-back GETs and POSTs through nginx (the uwsgi protocol, a connection per request):
+    none lost."""
+    proc, port = start_nginx(tmp_path / "nginx", upstream_port=uwsgi.uwsgi_port)
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         answers = [_ask(conn, "POST" if n % 2 else "GET")[:2] for n in range(200)]

@@ -66,6 +66,8 @@ def uwsgi(tmp_path):
     ini = _replace(ini, "chdir = /app", f"chdir = {tmp_path}")
     ini = _replace(ini, "module = openpress.wsgi:application", "module = bodyapp:application")
     ini = _replace(ini, "http-socket = :9000", f"http-socket = 127.0.0.1:{port}")
+    # nginx's uwsgi-protocol port, unused here: on a free port, out of the way of any other
+    ini = _replace(ini, "uwsgi-socket = :9001", f"uwsgi-socket = 127.0.0.1:{_free_port()}")
     (tmp_path / "uwsgi.ini").write_text(ini)
     log = tmp_path / "uwsgi.log"
     env = {

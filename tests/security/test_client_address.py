@@ -14,7 +14,6 @@ import http.client
 import itertools
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -32,13 +31,11 @@ from rest_framework.throttling import BaseThrottle
 
 from media_app.client_address import client_address
 from tests.api._people import PASSWORD
+from tests.docker.servers import NGINX, UWSGI, start_uwsgi_bridge
 from tests.factories import MediaFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 NGINX_DIR = ROOT / "docker" / "nginx"
-NGINX = shutil.which("nginx") or next(
-    (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None
-)
 _addresses = itertools.count(1)
 
 
@@ -279,12 +276,16 @@ def start_nginx(tmp_path, live_server):
             check=True,
             timeout=30,
         )
-        port, app = _free_port(), urllib.parse.urlsplit(live_server.url).port
+        # nginx speaks the uwsgi protocol to the image's uWSGI, which hands the request to the
+        # live server (the test's settings).
+        bridge = start_uwsgi_bridge(work / "uwsgi", urllib.parse.urlsplit(live_server.url).port)
+        procs.append(bridge.proc)
+        port, app = _free_port(), bridge.uwsgi_port
         media = f"{Path(django_settings.MEDIA_ROOT).resolve()}/"
         conf = rendered.read_text()
         for old, new in (
-            ("server web:9000;", f"server 127.0.0.1:{app};"),
-            ("server api:9000;", f"server 127.0.0.1:{app};"),
+            ("server web:9001;", f"server 127.0.0.1:{app};"),
+            ("server api:9001;", f"server 127.0.0.1:{app};"),
             ("listen 8080 default_server;", f"listen 127.0.0.1:{port} default_server;"),
             ("/var/cache/nginx/", f"{work}/cache/"),
             ("/usr/share/openpress/static/", f"{work}/static/"),
@@ -356,7 +357,8 @@ def login_through(nginx: RunningNginx, username: str, password: str, forwarded: 
 
 
 needs_nginx = pytest.mark.skipif(
-    NGINX is None, reason="nginx is not installed (CI installs it: .ci/run)"
+    NGINX is None or UWSGI is None,
+    reason="nginx or uWSGI is not installed (CI installs both: .ci/run)",
 )
 
 

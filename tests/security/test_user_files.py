@@ -105,11 +105,12 @@ def test_django_gives_no_verdict_without_the_subrequest_header():
 
 
 def test_nginx_strips_the_subrequest_header_from_what_clients_send():
-    proxy = (ROOT / "docker/nginx/snippets/proxy.conf").read_text()
-    assert re.search(r'^proxy_set_header X-OpenPress-Auth-Request "";$', proxy, re.M)
+    # A uwsgi_param named HTTP_* stands for the client's header of that name, which nginx drops.
+    passed = (ROOT / "docker/nginx/snippets/uwsgi.conf").read_text()
+    assert re.search(r'^uwsgi_param HTTP_X_OPENPRESS_AUTH_REQUEST "";$', passed, re.M)
     template = (ROOT / "docker/nginx/openpress.conf.template").read_text()
     access = template.split("location = /_openpress/media-access {", 1)[1].split("}", 1)[0]
-    assert "internal;" in access and 'proxy_set_header X-OpenPress-Auth-Request "1";' in access
+    assert "internal;" in access and 'uwsgi_param HTTP_X_OPENPRESS_AUTH_REQUEST "1";' in access
 
 
 # --- b. originals of failed encodes ------------------------------------------------------------
