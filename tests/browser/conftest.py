@@ -1,17 +1,20 @@
 """Chromium (Debian's, at /usr/bin/chromium) driven by Playwright against a live test server.
 
 The pages load the real frontend build, so run ``npm ci && npm run build`` in frontend/ first.
-A failed test leaves a screenshot in ``artifacts/browser/``.
+A failed test leaves a screenshot of each of its pages in ``artifacts/browser/``, and the
+requests each page made, with those never answered (the failure's report shows them too).
 """
 
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.test.testcases import _MediaFilesHandler
+from playwright.sync_api import Error as PlaywrightError
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(settings.BASE_DIR) / "artifacts" / "browser"
@@ -38,6 +41,11 @@ LAUNCH_ARGS = [
 def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"report_{report.when}", report)
+    timelines = getattr(item, "page_timelines", None)
+    if report.when == "call" and report.failed and timelines:
+        # In the failure's own report, so CI's log shows where each page was stuck.
+        for i, timeline in enumerate(timelines.values()):
+            report.sections.append((f"requests of page {i}", timeline.report()))
     return report
 
 
@@ -94,28 +102,83 @@ def chromium():
         browser.close()
 
 
+class _Timeline:
+    """What a page asked of the network and when, kept so a failed test can say which requests
+    never finished (a page that hangs on one resource never fires ``load``)."""
+
+    def __init__(self, page):
+        self.start = time.monotonic()
+        self.lines: list[str] = []
+        self.pending: dict[int, str] = {}
+        page.on("request", self._request)
+        page.on("requestfinished", lambda r: self._end(r, "finished"))
+        page.on("requestfailed", lambda r: self._end(r, f"failed ({r.failure})"))
+        page.on("load", lambda *_: self._note("load event"))
+        page.on("crash", lambda *_: self._note("the page crashed"))
+        page.on("console", lambda m: m.type == "error" and self._note(f"console: {m.text}"))
+
+    def _note(self, text: str) -> None:
+        self.lines.append(f"{time.monotonic() - self.start:8.1f} s  {text}")
+
+    def _request(self, request) -> None:
+        self.pending[id(request)] = f"{request.method} {request.url}"
+        self._note(f"asked {request.method} {request.url}")
+
+    def _end(self, request, how: str) -> None:
+        self.pending.pop(id(request), None)
+        self._note(f"{how} {request.url}")
+
+    def report(self, last: int = 300) -> str:
+        """The last ``last`` events (a page playing a film asks for hundreds of segments) and
+        the requests still unanswered."""
+        skipped = (
+            [f"({len(self.lines) - last} earlier events left out)"]
+            if len(self.lines) > last
+            else []
+        )
+        unanswered = [f"    {line}" for line in self.pending.values()] or ["    (none)"]
+        return "\n".join([*skipped, *self.lines[-last:], "still pending:", *unanswered])
+
+
 @pytest.fixture
 def new_page(chromium, request):
     """Pages in separate browser contexts (separate cookies: one per person)."""
-    contexts = []
+    contexts, timelines = [], {}
+    request.node.page_timelines = timelines
 
     def make():
         context = chromium.new_context()
         context.set_default_timeout(15_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        timelines[id(page)] = _Timeline(page)
+        return page
 
     yield make
-    failed = getattr(request.node, "report_call", None)
-    if failed is not None and failed.failed:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        for i, context in enumerate(contexts):
-            for j, page in enumerate(context.pages):
-                page.screenshot(
-                    path=str(ARTIFACTS / f"{request.node.name}-{i}-{j}.png"), full_page=True
-                )
-    for context in contexts:
-        context.close()
+    try:
+        failed = getattr(request.node, "report_call", None)
+        if failed is not None and failed.failed:
+            _keep_evidence(request.node.name, contexts, timelines)
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def _keep_evidence(name: str, contexts, timelines) -> None:
+    """A failed test's pages: their request timelines (the failure's report shows them too) and
+    screenshots. A page whose renderer is stuck cannot be photographed; that is said, not
+    raised, so the contexts still close and the next tests do not inherit a throttled page."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for i, context in enumerate(contexts):
+        for j, page in enumerate(context.pages):
+            stem = ARTIFACTS / f"{name}-{i}-{j}"
+            timeline = timelines.get(id(page))
+            if timeline is not None:
+                Path(f"{stem}.log").write_text(f"{page.url}\n{timeline.report(last=10**9)}\n")
+            try:
+                page.screenshot(path=f"{stem}.png", full_page=True, timeout=10_000)
+            except PlaywrightError as error:
+                print(f"page {i}-{j} of {name}: no screenshot ({error.message.splitlines()[0]})")
 
 
 @pytest.fixture(scope="session")
