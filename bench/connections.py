@@ -1,9 +1,11 @@
 """The ways nginx and uWSGI can hold their connections, as edits of the image's docker/uwsgi.ini
 and rendered nginx configuration (issue 17, point 4; docs/performance.md, "nginx to uWSGI").
 Used by bench/keepalive.py (one endpoint, many requests) and bench/load.py (the load test's mix,
-``--connections``). ``uwsgi`` is what the image ships; the others hand the API and page
-locations to uWSGI's HTTP port instead (the media-access check, which these benchmarks do not
-reach, is left as it is)."""
+``--connections``). ``uwsgi`` is what the image ships, nginx's micro-cache for anonymous API
+answers included (openpress/microcache.py); ``nocache`` is the same without the micro-cache.
+The others hand the API and page locations to uWSGI's HTTP port instead, without the
+micro-cache, whose namespace question (like the media-access check, which these benchmarks do
+not reach) speaks the uwsgi protocol: they compare connections, every request reaching uWSGI."""
 
 from __future__ import annotations
 
@@ -24,6 +26,18 @@ def _unchanged(text: str) -> str:
     return text
 
 
+MICROCACHE_REDIRECT = re.compile(r"\n(\s*)if \(\$openpress_microcache\) \{\n\s*return 418;\n\s*\}")
+
+
+def _no_microcache(conf: str) -> str:
+    """Anonymous API GETs go to the app like every other request."""
+    if "$openpress_microcache" not in conf:
+        return conf  # a snippet
+    edited, found = MICROCACHE_REDIRECT.subn("", conf)
+    assert found == 1, "the micro-cache's redirect changed in openpress.conf.template"
+    return edited
+
+
 def _over_http(conf: str, connection: str, pool: str = "") -> str:
     """nginx's app locations proxy HTTP (``Connection`` header as given), with an upstream
     ``pool`` of kept connections if given."""
@@ -36,6 +50,7 @@ def _over_http(conf: str, connection: str, pool: str = "") -> str:
         'proxy_set_header X-OpenPress-Auth-Request "";',
         "proxy_read_timeout 300s;",
     )
+    conf = _no_microcache(conf)
     conf = re.sub(
         r"uwsgi_pass (openpress_(?:web|api));\n(\s*)include \S*/uwsgi\.conf;",
         lambda m: f"proxy_pass http://{m[1]};" + "".join(f"\n{m[2]}{d}" for d in directives),
@@ -70,13 +85,16 @@ def _http11_nginx(conf: str) -> str:
 
 CONNECTIONS: dict[str, Connections] = {
     "uwsgi": Connections(_unchanged, _unchanged, "uwsgi_port"),
+    "nocache": Connections(_unchanged, _no_microcache, "uwsgi_port"),
     "close": Connections(_unchanged, _close_nginx, "http_port"),
     "router": Connections(_router_uwsgi, _router_nginx, "http_port"),
     "http11": Connections(_http11_uwsgi, _http11_nginx, "http_port"),
 }
 KINDS_HELP = (
-    "uwsgi: the uwsgi protocol, nginx's uwsgi_pass, a connection per request (the image's); "
-    "close: HTTP (http-socket), Connection: close both ways, a connection per request; router: "
-    "uWSGI's HTTP router keeping connections, nginx's keepalive pool; http11: http11-socket "
-    "keeping connections in the worker threads, nginx's keepalive pool"
+    "uwsgi: the uwsgi protocol, nginx's uwsgi_pass, a connection per request, and nginx's "
+    "micro-cache for anonymous API answers (the image's); nocache: the same without the "
+    "micro-cache; without it too: close: HTTP (http-socket), Connection: close both ways, a "
+    "connection per request; router: uWSGI's HTTP router keeping connections, nginx's "
+    "keepalive pool; http11: http11-socket keeping connections in the worker threads, nginx's "
+    "keepalive pool"
 )

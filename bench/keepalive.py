@@ -46,11 +46,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from openpress import config  # noqa: E402
-from tests.docker.servers import start_nginx, start_uwsgi, stop  # noqa: E402
+from tests.docker.servers import app_env, start_nginx, start_uwsgi, stop  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 from connections import CONNECTIONS, KINDS_HELP  # noqa: E402
-from load import _app_env as app_env  # noqa: E402  (the same settings as the load test)
 
 
 def _connections_to(port: int) -> int:

@@ -37,37 +37,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from openpress import config  # noqa: E402
-from tests.docker.servers import LINK_KEY, start_nginx, start_uwsgi, stop  # noqa: E402
+from tests.docker.servers import app_env, start_nginx, start_uwsgi, stop  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 from connections import CONNECTIONS, KINDS_HELP  # noqa: E402
 
 PY = str(Path(sys.executable))
 LOCUST = str(Path(sys.executable).parent / "locust")
-
-
-def _app_env(database_url: str, redis_url: str, media_root: str) -> dict[str, str]:
-    return {
-        "DJANGO_SETTINGS_MODULE": "openpress.settings.production",
-        "SECRET_KEY": "load-test-only-" + "k" * 40,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "MEDIA_ROOT": media_root,
-        "ALLOWED_HOSTS": "localhost,127.0.0.1",
-        "SECURE_COOKIES": "false",
-        "C2PA_ALLOW_UNSIGNED": "true",
-        "PYTHONPATH": str(ROOT),
-        "UPLOAD_CREATE_RATE": "100000/hour",
-        "UPLOAD_CREATE_RATE_PER_CLIENT": "100000/hour",
-        "UPLOADS_PER_USER": "100000",
-        "WEB_PROCESSES": config.BY_NAME["WEB_PROCESSES"].default,
-        "WEB_THREADS": config.BY_NAME["WEB_THREADS"].default,
-        "WEB_HARAKIRI": config.BY_NAME["WEB_HARAKIRI"].default,
-        "LOG_LEVEL": "WARNING",
-        "MEDIA_LINK_SECRET": LINK_KEY,  # the key nginx is rendered with
-        "TRUSTED_PROXY_COUNT": "1",  # nginx in front, as in compose and Kubernetes
-    }
 
 
 def _manage(env: dict[str, str], code: str) -> str:
@@ -109,7 +85,7 @@ with connection.cursor() as c:
 def run_archive(size: int, database_url: str, args, work: Path) -> list[dict]:
     redis_url = args.redis_url
     subprocess.run(["redis-cli", "-u", redis_url, "flushdb"], check=True, capture_output=True)
-    env = _app_env(database_url, redis_url, args.media_root)
+    env = app_env(database_url, redis_url, args.media_root)
     subprocess.run(["psql", database_url, "-qc", "VACUUM ANALYZE"], check=True, capture_output=True)
     lines = _manage(env, PREPARE).splitlines()
     token = next(line.split()[1] for line in lines if line.startswith("TOKEN "))

@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from media_app import file_access, health
+from openpress import microcache
 
 # Swagger UI comes from its CDN, and its start-up script from this view (the split view: no
 # inline script), so only this page's policy names the CDN (and allows the inline style block).
@@ -22,6 +23,9 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("healthz/dependencies", health.dependencies, name="health-dependencies"),
     path("internal/media-file-access", file_access.media_file_access, name="media-file-access"),
+    path(
+        "internal/listings-generation", microcache.listings_generation, name="listings-generation"
+    ),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/v1/docs/", _API_DOCS, name="api-docs"),
     path("api/v1/", include("media_app.api.urls")),

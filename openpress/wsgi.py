@@ -3,4 +3,8 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openpress.settings.production")
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+from openpress.microcache import with_generation_endpoint  # noqa: E402 (needs the settings)
+
+application = with_generation_endpoint(django_application)

@@ -5,6 +5,11 @@ The namespace ("generation") is a random token in the shared cache. Everything c
 anonymous readers is keyed by it, so a media turned private, unreviewed or deleted drops out of
 every cached listing the moment :func:`listings_changed` runs, without finding the keys.
 Counters (views, likes) may lag by up to ``API_CACHE_SECONDS``; visibility never does.
+
+nginx keeps the same answers for the same time in front of the application (its micro-cache,
+openpress/microcache.py), keyed by the namespace it asks for on every request: a change
+replaces its entries at the same moment. Counters may then lag by up to twice
+``API_CACHE_SECONDS`` (an answer nginx takes from here near the end of its time starts its own).
 """
 
 from __future__ import annotations
@@ -27,6 +32,17 @@ def listings_generation() -> str:
         if not cache.add(GENERATION_KEY, generation, timeout=None):
             generation = cache.get(GENERATION_KEY) or generation
     return generation
+
+
+def current_generation() -> str:
+    """The namespace now, for nginx's micro-cache (openpress/microcache.py), or ``""`` when
+    the cache keeps none (Redis away): then nothing may be cached, since a namespace only this
+    request knows would never be replaced by a change."""
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        listings_generation()
+        generation = cache.get(GENERATION_KEY)
+    return generation or ""
 
 
 def _new_generation() -> None:

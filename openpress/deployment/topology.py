@@ -183,13 +183,21 @@ def _gi(size: int) -> str:
     return f"{-(-size // GIB)}Gi"  # rounded up to whole GiB
 
 
+# nginx's caches under /var/cache/nginx besides request bodies: the media-access verdicts (16 MB)
+# and the micro-cache of anonymous API answers (128 MB), their max_size in
+# docker/nginx/openpress.conf.template, with room for the files nginx writes before it prunes.
+NGINX_CACHE_BYTES = 256 * 1024 * 1024
+
+
 def scratch_bytes(role: str, upload_max_size: int) -> int:
     """The most a role keeps in its big scratch emptyDir (bytes)."""
     if role == "celery-long":
         # Outputs plus a copy of the source, per encode running at once.
         return 2 * upload_max_size * CELERY_LONG_SLOTS
-    if role in ("web", "api", "nginx"):
+    if role in ("web", "api"):
         return upload_max_size * UPLOAD_SLOTS
+    if role == "nginx":
+        return upload_max_size * UPLOAD_SLOTS + NGINX_CACHE_BYTES
     return GIB  # short tasks, beat, migrate: no large files
 
 

@@ -79,3 +79,27 @@ def test_related_media_shared_cache_never_shows_what_turned_private(db):
     assert related == [other.friendly_token]
     media_set_state(media=other, by=author, state=Media.State.PRIVATE)
     assert reader.get(url).json()["related_media"] == []
+
+
+def test_shared_answers_tell_nginx_how_long_to_keep_them(db, anon, settings):
+    """nginx's micro-cache stores only what the app marks (openpress/microcache.py)."""
+    settings.API_CACHE_SECONDS = 30
+    media = MediaFactory()
+    url = f"/api/v1/media/{media.friendly_token}"
+    miss, hit = anon.get(url), anon.get(url)
+    assert miss["X-Accel-Expires"] == hit["X-Accel-Expires"] == "30"
+    assert anon.get("/api/v1/media")["X-Accel-Expires"] == "30"
+    assert anon.get("/api/v1/search?q=Report")["X-Accel-Expires"] == "30"
+    # Not the browsable API (it carries the visitor's CSRF token), a refusal, or anything personal.
+    assert "X-Accel-Expires" not in anon.get(url, HTTP_ACCEPT="text/html")
+    assert "X-Accel-Expires" not in anon.get("/api/v1/media/nonexistent")
+    client = APIClient()
+    client.force_authenticate(media.user)
+    assert "X-Accel-Expires" not in client.get(url)
+    assert "X-Accel-Expires" not in client.get("/api/v1/media")
+
+
+def test_no_cache_no_mark(db, anon, settings):
+    settings.API_CACHE_SECONDS = 0
+    media = MediaFactory()
+    assert "X-Accel-Expires" not in anon.get(f"/api/v1/media/{media.friendly_token}")

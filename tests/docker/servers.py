@@ -48,6 +48,33 @@ def wait_until(ready: Callable[[], bool], proc: subprocess.Popen, what: str, sec
         time.sleep(0.05)
 
 
+def app_env(database_url: str, redis_url: str, media_root: str) -> dict[str, str]:
+    """OpenPress's production settings for a uWSGI started here behind :func:`start_nginx`
+    (the load test, bench/keepalive.py, tests that need the real app behind nginx)."""
+    from openpress import config
+
+    return {
+        "DJANGO_SETTINGS_MODULE": "openpress.settings.production",
+        "SECRET_KEY": "servers-py-test-only-" + "k" * 40,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "MEDIA_ROOT": media_root,
+        "ALLOWED_HOSTS": "localhost,127.0.0.1",
+        "SECURE_COOKIES": "false",
+        "C2PA_ALLOW_UNSIGNED": "true",
+        "PYTHONPATH": str(ROOT),
+        "UPLOAD_CREATE_RATE": "100000/hour",
+        "UPLOAD_CREATE_RATE_PER_CLIENT": "100000/hour",
+        "UPLOADS_PER_USER": "100000",
+        "WEB_PROCESSES": config.BY_NAME["WEB_PROCESSES"].default,
+        "WEB_THREADS": config.BY_NAME["WEB_THREADS"].default,
+        "WEB_HARAKIRI": config.BY_NAME["WEB_HARAKIRI"].default,
+        "LOG_LEVEL": "WARNING",
+        "MEDIA_LINK_SECRET": LINK_KEY,  # the key nginx is rendered with
+        "TRUSTED_PROXY_COUNT": "1",  # nginx in front, as in compose and Kubernetes
+    }
+
+
 class Uwsgi(NamedTuple):
     proc: subprocess.Popen
     http_port: int  # HTTP (the probes' :9000)
