@@ -286,7 +286,9 @@ VARIABLES: tuple[Var, ...] = (
     Var(
         "API_CACHE_SECONDS",
         "30",
-        "How long anonymous listings and details are cached; 0 turns the cache off.",
+        "How long anonymous lists, details and searches are cached, by the app and by nginx in "
+        "front of it (a visibility change applies at once; counters may lag up to twice this); "
+        "0 turns both off.",
         group="workflow",
     ),
     # workflow

@@ -170,6 +170,22 @@ def test_nothing_personal_is_stored_or_served(site, settings):
     assert (headers["X-Micro-Cache"], headers["Content-Type"]) == ("HIT", "application/json")
 
 
+def test_only_what_the_app_shares_goes_through_it(site):
+    """Other API paths (comments, categories, ...) are the app's alone, without the namespace
+    question (media_app/api/caching.py lists what is shared)."""
+    media = MediaFactory()
+    for path in (f"/api/v1/media/{media.friendly_token}/comments", "/api/v1/categories"):
+        status, headers, _ = _get(site, path)
+        assert status == 200 and "X-Micro-Cache" not in headers, path
+    for path in (
+        "/api/v1/media/",
+        "/api/v1/search/?q=report",
+        f"/api/v1/media/{media.friendly_token}/",
+    ):
+        status, headers, _ = _get(site, path)
+        assert status == 200 and headers["X-Micro-Cache"] == "MISS", path
+
+
 def test_the_namespace_question_is_nginx_s_alone(site):
     """Neither the internal path nor the subrequest's marker is open to a client."""
     assert _get(site, "/internal/listings-generation")[0] == 404
