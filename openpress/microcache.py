@@ -43,11 +43,7 @@ def with_generation_endpoint(application):
                 "404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "0")]
             )
             return [b""]
-        headers = [("Content-Length", "0"), ("Cache-Control", "no-store")]
-        generation = _generation()
-        if generation:
-            headers.append((HEADER, generation))
-        start_response("204 No Content", headers)
+        start_response("204 No Content", [("Content-Length", "0"), *_answer_headers()])
         return [b""]
 
     return wsgi
@@ -59,11 +55,15 @@ def listings_generation(request):
     if request.headers.get(SUBREQUEST_HEADER) != "1":
         raise Http404("Not found.")
     response = HttpResponse(status=204)
-    response["Cache-Control"] = "no-store"
-    generation = _generation()
-    if generation:
-        response[HEADER] = generation
+    for name, value in _answer_headers():
+        response[name] = value
     return response
+
+
+def _answer_headers() -> list[tuple[str, str]]:
+    """The namespace answer's headers, the same from both ways in."""
+    generation = _generation()
+    return [("Cache-Control", "no-store"), *([(HEADER, generation)] if generation else [])]
 
 
 def _generation() -> str:

@@ -128,16 +128,14 @@ class _Timeline:
         self.pending.pop(id(request), None)
         self._note(f"{how} {request.url}")
 
-    def report(self, last: int = 300) -> str:
-        """The last ``last`` events (a page playing a film asks for hundreds of segments) and
-        the requests still unanswered."""
-        skipped = (
-            [f"({len(self.lines) - last} earlier events left out)"]
-            if len(self.lines) > last
-            else []
-        )
+    def report(self, last: int | None = 300) -> str:
+        """The last ``last`` events (all with ``None``; a page playing a film asks for hundreds
+        of segments) and the requests still unanswered."""
+        shown = self.lines if last is None else self.lines[-last:]
+        left_out = len(self.lines) - len(shown)
+        skipped = [f"({left_out} earlier events left out)"] if left_out else []
         unanswered = [f"    {line}" for line in self.pending.values()] or ["    (none)"]
-        return "\n".join([*skipped, *self.lines[-last:], "still pending:", *unanswered])
+        return "\n".join([*skipped, *shown, "still pending:", *unanswered])
 
 
 @pytest.fixture
@@ -174,7 +172,7 @@ def _keep_evidence(name: str, contexts, timelines) -> None:
             stem = ARTIFACTS / f"{name}-{i}-{j}"
             timeline = timelines.get(id(page))
             if timeline is not None:
-                Path(f"{stem}.log").write_text(f"{page.url}\n{timeline.report(last=10**9)}\n")
+                Path(f"{stem}.log").write_text(f"{page.url}\n{timeline.report(last=None)}\n")
             try:
                 page.screenshot(path=f"{stem}.png", full_page=True, timeout=10_000)
             except PlaywrightError as error:

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
+from openpress import config
+
 ROOT = Path(__file__).resolve().parents[2]
 NGINX_DIR = ROOT / "docker" / "nginx"
 NGINX = shutil.which("nginx") or next(
@@ -51,8 +53,6 @@ def wait_until(ready: Callable[[], bool], proc: subprocess.Popen, what: str, sec
 def app_env(database_url: str, redis_url: str, media_root: str) -> dict[str, str]:
     """OpenPress's production settings for a uWSGI started here behind :func:`start_nginx`
     (the load test, bench/keepalive.py, tests that need the real app behind nginx)."""
-    from openpress import config
-
     return {
         "DJANGO_SETTINGS_MODULE": "openpress.settings.production",
         "SECRET_KEY": "servers-py-test-only-" + "k" * 40,
